@@ -1,0 +1,95 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// Every target of ours builds in Swift 6 language mode with warnings as errors.
+let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
+
+let package = Package(
+    name: "keyrotd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "keyrotd", targets: ["keyrotd"]),
+        .library(name: "KeyrotDaemon", targets: ["KeyrotDaemon"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // System libraries: a module map and a tiny shim each.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+        // The pure core: no I/O, time is a parameter.
+        .target(name: "KeyrotCore", swiftSettings: strict),
+
+        // Adapters, each owning one foreign system.
+        .target(name: "KeyrotCrypto", dependencies: ["KeyrotCore", "COpenSSL"], swiftSettings: strict),
+        .target(
+            name: "KeyrotStore",
+            dependencies: ["KeyrotCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict,
+            plugins: ["EmbedMigrations"]
+        ),
+
+        // The composition root and the thin executable.
+        .target(
+            name: "KeyrotDaemon",
+            dependencies: [
+                "KeyrotCore", "KeyrotCrypto", "KeyrotStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "keyrotd",
+            dependencies: [
+                "KeyrotDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // Build-time: embeds Migrations/*.sql into KeyrotStore (no Bundle.module at run time).
+        .executableTarget(name: "keyrot-embed-migrations", path: "Sources/EmbedMigrationsTool", swiftSettings: strict),
+        .plugin(
+            name: "EmbedMigrations",
+            capability: .buildTool(),
+            dependencies: ["keyrot-embed-migrations"],
+            path: "Sources/EmbedMigrationsPlugin"
+        ),
+
+        // Test-only helpers and the tests.
+        .target(
+            name: "KeyrotTestSupport",
+            dependencies: ["KeyrotCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "KeyrotCoreTests", dependencies: ["KeyrotCore"], swiftSettings: strict),
+        .testTarget(name: "KeyrotCryptoTests", dependencies: ["KeyrotCore", "KeyrotCrypto"], swiftSettings: strict),
+        .testTarget(
+            name: "KeyrotStoreTests",
+            dependencies: ["KeyrotCore", "KeyrotStore", "KeyrotCrypto", "KeyrotTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "KeyrotDaemonTests",
+            dependencies: [
+                "KeyrotCore", "KeyrotDaemon", "KeyrotStore", "KeyrotCrypto", "KeyrotTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["keyrotd", "KeyrotTestSupport"],
+            swiftSettings: strict
+        ),
+    ]
+)

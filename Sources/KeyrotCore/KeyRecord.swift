@@ -1,0 +1,43 @@
+/// What keyrotd knows about one key, without its material: state, times and the bound on tokens it signed.
+public struct KeyRecord: Hashable, Sendable {
+    public var workspace: WorkspaceName
+    public var keyID: String
+    public var state: KeyState
+    public var leaked: Bool
+    public var createdAt: Timestamp
+    public var activatedAt: Timestamp?
+    /// For a grace key: the first moment it no longer verifies.
+    public var graceUntil: Timestamp?
+    /// The latest `exp` any token signed with this key may carry (nil: it signed none that is recorded).
+    public var tokensValidUntil: Timestamp?
+
+    public init(
+        workspace: WorkspaceName,
+        keyID: String,
+        state: KeyState,
+        leaked: Bool = false,
+        createdAt: Timestamp,
+        activatedAt: Timestamp? = nil,
+        graceUntil: Timestamp? = nil,
+        tokensValidUntil: Timestamp? = nil
+    ) {
+        self.workspace = workspace
+        self.keyID = keyID
+        self.state = state
+        self.leaked = leaked
+        self.createdAt = createdAt
+        self.activatedAt = activatedAt
+        self.graceUntil = graceUntil
+        self.tokensValidUntil = tokensValidUntil
+    }
+
+    /// Whether a token signed with this key may verify at `now`: pending and active keys do, grace keys only
+    /// while `now < graceUntil`, retired and revoked keys never.
+    public func verifies(at now: Timestamp) -> Bool {
+        switch state {
+        case .pending, .active: true
+        case .grace: graceUntil.map { now < $0 } ?? false
+        case .retired, .revoked: false
+        }
+    }
+}

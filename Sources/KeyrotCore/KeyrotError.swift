@@ -1,0 +1,31 @@
+/// The domain errors of keyrotd: what a caller did that the rules do not allow.
+///
+/// - Important: Descriptions name workspaces, key ids and values from configuration, never key material.
+public enum KeyrotError: Error, Equatable, Sendable, CustomStringConvertible {
+    case invalidTimeSpan(String, reason: String)
+    case invalidWorkspaceName(String)
+    case invalidPolicy(String)
+    case workspaceNotFound(String)
+    case workspaceExists(String)
+    case keyNotFound(workspace: String, keyID: String)
+    case keyNotRevocable(keyID: String, state: KeyState)
+
+    public var description: String {
+        switch self {
+        case .invalidTimeSpan(let text, let reason):
+            "invalid time span \"\(text)\": \(reason)"
+        case .invalidWorkspaceName(let name):
+            "invalid workspace name \"\(name)\": use 1 to 64 of a-z, 0-9, '-' and '_', starting with a letter or digit"
+        case .invalidPolicy(let reason):
+            "invalid rotation policy: \(reason)"
+        case .workspaceNotFound(let name):
+            "no workspace named \"\(name)\""
+        case .workspaceExists(let name):
+            "a workspace named \"\(name)\" exists already"
+        case .keyNotFound(let workspace, let keyID):
+            "workspace \"\(workspace)\" has no key \"\(keyID)\""
+        case .keyNotRevocable(let keyID, let state):
+            "key \"\(keyID)\" is \(state.rawValue): it verifies nothing already"
+        }
+    }
+}

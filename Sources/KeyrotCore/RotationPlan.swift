@@ -1,0 +1,56 @@
+/// What the scheduler must do at `now`, and when it must look again.
+///
+/// Pure: built from the workspaces' policies and their live keys. A rotation missed during downtime is due
+/// once, however many periods passed, because a rotation is due when the *current* active key is older than
+/// its period and the rotation replaces that key.
+public struct RotationPlan: Equatable, Sendable {
+    /// One piece of scheduled work.
+    public enum Action: Hashable, Sendable {
+        /// The workspace's active key is due (or it has none): rotate it.
+        case rotate(WorkspaceName)
+        /// A grace key's window has closed: retire it.
+        case retire(WorkspaceName, keyID: String)
+    }
+
+    /// The work due at `now`, retirements first, each group in workspace order.
+    public let due: [Action]
+    /// The earliest future moment at which more work falls due; nil when nothing ever will.
+    public let nextDeadline: Timestamp?
+
+    public init(policies: [WorkspaceName: RotationPolicy], keys: [KeyRecord], now: Timestamp) {
+        var retirements: [Action] = []
+        var deadlines: [Timestamp] = []
+        var activatedAt: [WorkspaceName: Timestamp] = [:]
+        for key in keys.sorted(by: { ($0.workspace, $0.keyID) < ($1.workspace, $1.keyID) }) {
+            switch key.state {
+            case .active:
+                activatedAt[key.workspace] = key.activatedAt ?? key.createdAt
+            case .grace:
+                let end = key.graceUntil ?? now
+                if end <= now {
+                    retirements.append(.retire(key.workspace, keyID: key.keyID))
+                } else {
+                    deadlines.append(end)
+                }
+            case .pending, .retired, .revoked:
+                break
+            }
+        }
+        var rotations: [Action] = []
+        for (workspace, policy) in policies.sorted(by: { $0.key < $1.key }) {
+            guard let since = activatedAt[workspace] else {
+                rotations.append(.rotate(workspace))
+                continue
+            }
+            let due = KeyLifecycle.rotationDue(activatedAt: since, policy: policy)
+            if due <= now {
+                rotations.append(.rotate(workspace))
+                deadlines.append(now + policy.rotateEvery)
+            } else {
+                deadlines.append(due)
+            }
+        }
+        self.due = retirements + rotations
+        self.nextDeadline = deadlines.min()
+    }
+}

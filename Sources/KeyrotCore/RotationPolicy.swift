@@ -1,0 +1,52 @@
+/// How a workspace's keys are rotated and how long the tokens they sign may live.
+///
+/// - Important: Build one with ``init(algorithm:rotateEvery:grace:tokenTTL:maxTokenTTL:)``, which checks
+///   that the spans make sense together.
+public struct RotationPolicy: Hashable, Sendable {
+    public var algorithm: SigningAlgorithm
+    /// How long a key stays active before a scheduled rotation replaces it.
+    public var rotateEvery: TimeSpan
+    /// How long a replaced key keeps verifying (at least; see ``KeyLifecycle/graceUntil(now:grace:tokensValidUntil:)``).
+    public var grace: TimeSpan
+    /// The lifetime of a token when the caller asks for none.
+    public var tokenTTL: TimeSpan
+    /// The longest lifetime a caller may ask for.
+    public var maxTokenTTL: TimeSpan
+
+    public init(
+        algorithm: SigningAlgorithm,
+        rotateEvery: TimeSpan,
+        grace: TimeSpan,
+        tokenTTL: TimeSpan,
+        maxTokenTTL: TimeSpan
+    ) throws(KeyrotError) {
+        guard rotateEvery.seconds >= 1 else { throw .invalidPolicy("rotate_every must be at least 1s") }
+        guard grace.seconds >= 0 else { throw .invalidPolicy("grace must not be negative") }
+        guard tokenTTL.seconds >= 1 else { throw .invalidPolicy("token_ttl must be at least 1s") }
+        guard maxTokenTTL >= tokenTTL else {
+            throw .invalidPolicy("max_token_ttl (\(maxTokenTTL)) is shorter than token_ttl (\(tokenTTL))")
+        }
+        self.algorithm = algorithm
+        self.rotateEvery = rotateEvery
+        self.grace = grace
+        self.tokenTTL = tokenTTL
+        self.maxTokenTTL = maxTokenTTL
+    }
+
+    /// keyrotd's built-in defaults: HS256, rotate every 30 days, 7 days of grace, 1 h tokens (at most 24 h).
+    public static let standard = try! RotationPolicy(
+        algorithm: .hs256,
+        rotateEvery: .days(30),
+        grace: .days(7),
+        tokenTTL: .hours(1),
+        maxTokenTTL: .hours(24)
+    )
+}
+
+extension RotationPolicy: CustomStringConvertible {
+    /// The policy in the config file's own words, e.g. `algorithm=HS256 rotate_every=30d grace=7d ...`.
+    public var description: String {
+        "algorithm=\(algorithm.rawValue) rotate_every=\(rotateEvery) grace=\(grace) token_ttl=\(tokenTTL) "
+            + "max_token_ttl=\(maxTokenTTL)"
+    }
+}

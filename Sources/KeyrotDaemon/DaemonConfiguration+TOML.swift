@@ -1,0 +1,107 @@
+import KeyrotCore
+import TOMLKit
+
+extension DaemonConfiguration {
+    private static let policyKeys: Set<String> = ["algorithm", "rotate_every", "grace", "token_ttl", "max_token_ttl"]
+    private static let topLevelKeys: Set<String> = ["defaults", "workspace"]
+
+    /// Parses the TOML configuration; `file` names it in errors.
+    ///
+    /// ```toml
+    /// [defaults]                 # every key optional; these are the built-in values
+    /// algorithm = "HS256"        # HS256, HS384 or HS512
+    /// rotate_every = "30d"       # systemd time spans: 90s, 15min, 12h, 30d, "1d 12h"
+    /// grace = "7d"
+    /// token_ttl = "1h"
+    /// max_token_ttl = "24h"      # default: the larger of 24h and token_ttl
+    ///
+    /// [workspace.acme]           # a workspace to create at start; keys as in [defaults]
+    /// rotate_every = "2s"
+    /// ```
+    /// - Throws: ``DaemonError/configuration(file:key:problem:)`` naming the file, the setting and the problem.
+    public init(toml text: String, file: String) throws(DaemonError) {
+        let root: TOMLTable
+        do {
+            root = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw .configuration(file: file, key: nil, problem: "line \(error.source.begin.line): \(error.description)")
+        } catch {
+            throw .configuration(file: file, key: nil, problem: "not valid TOML")
+        }
+        for key in root.keys where !Self.topLevelKeys.contains(key) {
+            throw .configuration(file: file, key: key, problem: "unknown setting (expected [defaults] or [workspace.NAME])")
+        }
+        let defaults = try Self.policy(root["defaults"], section: "defaults", inheriting: nil, file: file)
+        var workspaces: [WorkspaceName: RotationPolicy] = [:]
+        if let value = root["workspace"] {
+            guard let table = value.table else {
+                throw .configuration(file: file, key: "workspace", problem: "must be tables like [workspace.acme]")
+            }
+            for name in table.keys {
+                let section = "workspace.\(name)"
+                let workspace: WorkspaceName
+                do { workspace = try WorkspaceName(name) } catch {
+                    throw .configuration(file: file, key: "[\(section)]", problem: error.description)
+                }
+                workspaces[workspace] = try Self.policy(table[name], section: section, inheriting: defaults, file: file)
+            }
+        }
+        self.init(defaults: defaults, workspaces: workspaces)
+    }
+
+    private static func policy(
+        _ value: (any TOMLValueConvertible)?,
+        section: String,
+        inheriting parent: RotationPolicy?,
+        file: String
+    ) throws(DaemonError) -> RotationPolicy {
+        let base = parent ?? .standard
+        guard let value else { return base }
+        guard let table = value.table else {
+            throw .configuration(file: file, key: section, problem: "must be a table ([\(section)])")
+        }
+        for key in table.keys where !policyKeys.contains(key) {
+            throw .configuration(
+                file: file, key: "[\(section)] \(key)",
+                problem: "unknown setting (expected one of \(policyKeys.sorted().joined(separator: ", ")))")
+        }
+        func text(_ key: String) throws(DaemonError) -> String? {
+            guard let value = table[key] else { return nil }
+            guard let string = value.string else {
+                throw .configuration(file: file, key: "[\(section)] \(key)", problem: "must be a string, like \"30d\"")
+            }
+            return string
+        }
+        func span(_ key: String) throws(DaemonError) -> TimeSpan? {
+            guard let string = try text(key) else { return nil }
+            do { return try TimeSpan(parsing: string) } catch {
+                throw .configuration(file: file, key: "[\(section)] \(key)", problem: error.description)
+            }
+        }
+        var algorithm = base.algorithm
+        if let name = try text("algorithm") {
+            guard let parsed = SigningAlgorithm(rawValue: name) else {
+                throw .configuration(
+                    file: file, key: "[\(section)] algorithm", problem: "\"\(name)\" is not HS256, HS384 or HS512")
+            }
+            algorithm = parsed
+        }
+        let tokenTTL = try span("token_ttl") ?? base.tokenTTL
+        let inheritedMax = max(base.maxTokenTTL, tokenTTL)
+        do {
+            return try RotationPolicy(
+                algorithm: algorithm,
+                rotateEvery: span("rotate_every") ?? base.rotateEvery,
+                grace: span("grace") ?? base.grace,
+                tokenTTL: tokenTTL,
+                maxTokenTTL: span("max_token_ttl") ?? inheritedMax
+            )
+        } catch let error as KeyrotError {
+            throw .configuration(file: file, key: "[\(section)]", problem: error.description)
+        } catch let error as DaemonError {
+            throw error
+        } catch {
+            throw .configuration(file: file, key: "[\(section)]", problem: "invalid")
+        }
+    }
+}

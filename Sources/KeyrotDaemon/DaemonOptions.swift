@@ -1,0 +1,45 @@
+import Foundation
+
+/// How `keyrotd` was asked to run: its flags and the environment systemd gives it.
+public struct DaemonOptions: Sendable {
+    /// `--dev`: local state directory, a generated master key kept beside the database, no systemd needed.
+    public var development: Bool
+    /// `--state-dir`; else `./keyrotd-dev` in dev mode, `$STATE_DIRECTORY`, or `/var/lib/keyrotd`.
+    public var stateDirectory: String?
+    /// `--config`; else the embedded default in dev mode, or `/etc/keyrotd/keyrotd.toml` if it exists.
+    public var configurationFile: String?
+    /// `--master-key-file`; else `$CREDENTIALS_DIRECTORY/master-key` (or, in dev mode, one in the state directory).
+    public var masterKeyFile: String?
+    /// The process environment (`STATE_DIRECTORY`, `CREDENTIALS_DIRECTORY`, ...).
+    public var environment: [String: String]
+
+    public static let productionConfigurationFile = "/etc/keyrotd/keyrotd.toml"
+    public static let productionStateDirectory = "/var/lib/keyrotd"
+    public static let developmentStateDirectory = "keyrotd-dev"
+    public static let credentialName = "master-key"
+
+    public init(
+        development: Bool = false,
+        stateDirectory: String? = nil,
+        configurationFile: String? = nil,
+        masterKeyFile: String? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) {
+        self.development = development
+        self.stateDirectory = stateDirectory
+        self.configurationFile = configurationFile
+        self.masterKeyFile = masterKeyFile
+        self.environment = environment
+    }
+
+    /// The state directory to use, as an absolute path.
+    var resolvedStateDirectory: String {
+        let chosen =
+            stateDirectory
+            ?? (development
+                ? Self.developmentStateDirectory
+                : environment["STATE_DIRECTORY"].flatMap { $0.split(separator: ":").first.map(String.init) }
+                    ?? Self.productionStateDirectory)
+        return URL(fileURLWithPath: chosen).standardizedFileURL.path()
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import KeyrotCrypto
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Reads and writes the master key file: 32 raw bytes (`openssl rand 32`), or 64 hex digits and an optional
+/// newline (`openssl rand -hex 32`).
+///
+/// - Important: The bytes go straight from `read(2)` into ``KeyrotCrypto/SecretBytes``; no other copy is made.
+enum MasterKeyFile {
+    /// Loads the key at `path`.
+    static func load(path: String) throws(DaemonError) -> MasterKey {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw .masterKeyInvalid(path: path, problem: String(cString: strerror(errno)))
+        }
+        defer { close(descriptor) }
+        let limit = 66
+        var length = 0
+        let raw = SecretBytes(count: limit + 1) { buffer in
+            while length <= limit {
+                let n = read(descriptor, buffer.baseAddress! + length, limit + 1 - length)
+                if n <= 0 { break }
+                length += n
+            }
+        }
+        let problem = "expected 32 raw bytes or 64 hex digits (make one with: openssl rand 32 > FILE)"
+        let key: SecretBytes? = raw.withUnsafeBytes { bytes in
+            let content = bytes.prefix(length)
+            if content.count == MasterKey.length { return SecretBytes(copying: content) }
+            let hex = content.last == 0x0A ? content.dropLast() : content[...]
+            guard hex.count == 2 * MasterKey.length else { return nil }
+            var valid = true
+            let decoded = SecretBytes(count: MasterKey.length) { output in
+                for index in 0..<MasterKey.length {
+                    let high = hexValue(hex[hex.startIndex + 2 * index])
+                    let low = hexValue(hex[hex.startIndex + 2 * index + 1])
+                    guard let high, let low else {
+                        valid = false
+                        return
+                    }
+                    output[index] = high << 4 | low
+                }
+            }
+            return valid ? decoded : nil
+        }
+        guard let key else { throw .masterKeyInvalid(path: path, problem: problem) }
+        do { return try MasterKey(key) } catch { throw .masterKeyInvalid(path: path, problem: problem) }
+    }
+
+    /// Writes `key` as 32 raw bytes to a new file of mode 0600 at `path`; fails if the file exists.
+    static func create(path: String, key: MasterKey) throws(DaemonError) {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw .masterKeyInvalid(path: path, problem: "cannot create: \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        let written = key.withUnsafeBytes { bytes in write(descriptor, bytes.baseAddress, bytes.count) }
+        guard written == MasterKey.length, fsync(descriptor) == 0 else {
+            unlink(path)
+            throw .masterKeyInvalid(path: path, problem: "cannot write: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    private static func hexValue(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case 0x30...0x39: digit - 0x30
+        case 0x61...0x66: digit - 0x61 + 10
+        case 0x41...0x46: digit - 0x41 + 10
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import GRDB
+import KeyrotCore
+
+/// The statements the store's transactions are made of. Internal: callers see only whole intentions.
+extension Database {
+    func workspaceIfExists(named name: WorkspaceName) throws -> (id: Int64, policy: RotationPolicy)? {
+        let row = try Row.fetchOne(self, sql: "SELECT * FROM workspaces WHERE name = ?", arguments: [name.rawValue])
+        return try row.map { ($0["id"], try RotationPolicy(row: $0)) }
+    }
+
+    func workspace(named name: WorkspaceName) throws -> (id: Int64, policy: RotationPolicy) {
+        guard let workspace = try workspaceIfExists(named: name) else {
+            throw KeyrotError.workspaceNotFound(name.rawValue)
+        }
+        return workspace
+    }
+
+    func keys(of workspaceID: Int64, where condition: String = "1", arguments: StatementArguments = [])
+        throws -> [(rowID: Int64, record: KeyRecord)]
+    {
+        let sql = """
+            SELECT k.id AS row_id, \(KeyRecord.selection) FROM keys AS k JOIN workspaces AS w ON w.id = k.workspace_id
+            WHERE k.workspace_id = ? AND (\(condition)) ORDER BY k.generation
+            """
+        return try Row.fetchAll(self, sql: sql, arguments: [workspaceID] + arguments).map { row in
+            (row["row_id"], try KeyRecord(row: row))
+        }
+    }
+
+    /// Inserts a freshly generated, sealed key as the workspace's next generation; returns its id.
+    func insertGeneratedKey(
+        workspaceID: Int64,
+        workspace: WorkspaceName,
+        algorithm: SigningAlgorithm,
+        state: KeyState,
+        at now: Timestamp,
+        sealer: any KeySealer
+    ) throws -> String {
+        let generation = try Int64.fetchOne(
+            self,
+            sql: "SELECT coalesce(max(generation), 0) + 1 FROM keys WHERE workspace_id = ?",
+            arguments: [workspaceID]
+        )!
+        let keyID = KeyLifecycle.keyID(workspace: workspace, generation: generation)
+        let sealed: Data
+        do {
+            sealed = try sealer.sealNewSecret(algorithm: algorithm, workspace: workspace, keyID: keyID)
+        } catch {
+            throw StoreError.sealingFailed(String(describing: error))
+        }
+        try execute(
+            sql: """
+                INSERT INTO keys (workspace_id, key_id, generation, state, sealed_secret, created_at, activated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                workspaceID, keyID, generation, state.rawValue, sealed, now.secondsSinceEpoch,
+                state == .active ? now.secondsSinceEpoch : nil,
+            ]
+        )
+        return keyID
+    }
+
+    /// Appends one audit row through `audit_append`, whose trigger links it into the hash chain.
+    func appendAudit(
+        at now: Timestamp,
+        workspace: WorkspaceName,
+        event: AuditEvent,
+        keyID: String?,
+        previousKeyID: String? = nil,
+        reason: String?,
+        detail: String? = nil,
+        actor: AuditActor
+    ) throws -> AuditEntry {
+        try execute(
+            sql: """
+                INSERT INTO audit_append
+                    (at, workspace, event, key_id, previous_key_id, reason, detail, actor_uid, actor_pid)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                now.secondsSinceEpoch, workspace.rawValue, event.rawValue, keyID, previousKeyID, reason, detail,
+                actor.uid, actor.pid,
+            ]
+        )
+        let row = try Row.fetchOne(self, sql: "SELECT \(AuditEntry.selection) FROM audit_log ORDER BY seq DESC LIMIT 1")!
+        return try AuditEntry(row: row)
+    }
+}

@@ -1,0 +1,67 @@
+import GRDB
+import KeyrotCore
+
+extension KeyRecord {
+    /// The columns ``init(row:)`` reads, from `keys AS k JOIN workspaces AS w`.
+    static let selection = """
+        w.name AS workspace, k.key_id, k.state, k.leaked, k.created_at, k.activated_at, k.grace_until,
+        k.tokens_valid_until
+        """
+
+    init(row: Row) throws {
+        guard let state = KeyState(rawValue: row["state"]) else {
+            throw DatabaseError(message: "unknown key state \(String(describing: row["state"] as String?))")
+        }
+        self.init(
+            workspace: try WorkspaceName(row["workspace"]),
+            keyID: row["key_id"],
+            state: state,
+            leaked: row["leaked"],
+            createdAt: Timestamp(secondsSinceEpoch: row["created_at"]),
+            activatedAt: (row["activated_at"] as Int64?).map(Timestamp.init(secondsSinceEpoch:)),
+            graceUntil: (row["grace_until"] as Int64?).map(Timestamp.init(secondsSinceEpoch:)),
+            tokensValidUntil: (row["tokens_valid_until"] as Int64?).map(Timestamp.init(secondsSinceEpoch:))
+        )
+    }
+}
+
+extension RotationPolicy {
+    init(row: Row) throws {
+        guard let algorithm = SigningAlgorithm(rawValue: row["algorithm"]) else {
+            throw DatabaseError(message: "unknown algorithm in workspaces")
+        }
+        try self.init(
+            algorithm: algorithm,
+            rotateEvery: .seconds(row["rotate_every_seconds"]),
+            grace: .seconds(row["grace_seconds"]),
+            tokenTTL: .seconds(row["token_ttl_seconds"]),
+            maxTokenTTL: .seconds(row["max_token_ttl_seconds"])
+        )
+    }
+}
+
+extension AuditEntry {
+    /// The columns ``init(row:)`` reads from `audit_log`.
+    static let selection = """
+        seq, at, workspace, event, key_id, previous_key_id, reason, detail, actor_uid, actor_pid,
+        lower(hex(hash)) AS chain_hash
+        """
+
+    init(row: Row) throws {
+        guard let event = AuditEvent(rawValue: row["event"]) else {
+            throw DatabaseError(message: "unknown audit event")
+        }
+        self.init(
+            seq: row["seq"],
+            at: Timestamp(secondsSinceEpoch: row["at"]),
+            workspace: try WorkspaceName(row["workspace"]),
+            event: event,
+            keyID: row["key_id"],
+            previousKeyID: row["previous_key_id"],
+            reason: row["reason"],
+            detail: row["detail"],
+            actor: AuditActor(uid: row["actor_uid"], pid: row["actor_pid"]),
+            chainHash: row["chain_hash"]
+        )
+    }
+}

@@ -1,0 +1,55 @@
+import GRDB
+import KeyrotCore
+
+extension KeyStore {
+    /// What the scheduler needs, read in one snapshot: every workspace's policy and its live keys
+    /// (pending, active, grace).
+    public func scheduleSnapshot() throws -> (policies: [WorkspaceName: RotationPolicy], liveKeys: [KeyRecord]) {
+        try pool.read { db in
+            var policies: [WorkspaceName: RotationPolicy] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM workspaces") {
+                policies[try WorkspaceName(row["name"])] = try RotationPolicy(row: row)
+            }
+            let keys = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(KeyRecord.selection) FROM keys AS k JOIN workspaces AS w ON w.id = k.workspace_id
+                    WHERE k.state IN ('pending', 'active', 'grace')
+                    """
+            ).map(KeyRecord.init(row:))
+            return (policies, keys)
+        }
+    }
+
+    /// The workspace's policy.
+    public func policy(of name: WorkspaceName) throws -> RotationPolicy {
+        try pool.read { db in try db.workspace(named: name).policy }
+    }
+
+    /// Every key of the workspace, in every state, oldest first.
+    public func keyRing(of name: WorkspaceName) throws -> KeyRing {
+        try pool.read { db in
+            KeyRing(keys: try db.keys(of: db.workspace(named: name).id).map(\.record))
+        }
+    }
+
+    /// The newest audit rows, oldest first: at most `limit`, of one workspace or of all.
+    public func history(of name: WorkspaceName? = nil, limit: Int = 100) throws -> [AuditEntry] {
+        try pool.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(AuditEntry.selection) FROM audit_log WHERE ?1 IS NULL OR workspace = ?1
+                    ORDER BY seq DESC LIMIT ?2
+                    """,
+                arguments: [name?.rawValue, limit]
+            )
+            return try rows.reversed().map(AuditEntry.init(row:))
+        }
+    }
+
+    /// The sequence numbers `audit_chain_breaks` reports: empty means the audit chain is intact.
+    public func auditChainBreaks() throws -> [Int64] {
+        try pool.read { db in try Int64.fetchAll(db, sql: "SELECT seq FROM audit_chain_breaks") }
+    }
+}

@@ -1,0 +1,182 @@
+import GRDB
+import KeyrotCore
+
+extension KeyStore {
+    /// Rotates the workspace's key, in one transaction with its audit row.
+    ///
+    /// A scheduled rotation happens only if the active key is due at `now` (so a catch-up after downtime
+    /// happens once, and a repeated call is harmless) and returns no rows otherwise. An emergency rotation
+    /// always happens and revokes the old active key.
+    @discardableResult
+    public func rotate(
+        _ name: WorkspaceName,
+        mode: RotationMode,
+        reason: String?,
+        at now: Timestamp,
+        actor: AuditActor
+    ) throws -> [AuditEntry] {
+        try pool.write { db in
+            let workspace = try db.workspace(named: name)
+            let active = try db.keys(of: workspace.id, where: "k.state = 'active'").first
+            if mode == .scheduled, let active,
+                KeyLifecycle.rotationDue(activatedAt: active.record.activatedAt ?? active.record.createdAt, policy: workspace.policy) > now
+            {
+                return []
+            }
+            if let active {
+                switch mode {
+                case .scheduled:
+                    let end = KeyLifecycle.graceUntil(
+                        now: now, grace: workspace.policy.grace, tokensValidUntil: active.record.tokensValidUntil)
+                    try db.execute(
+                        sql: "UPDATE keys SET state = 'grace', grace_until = ? WHERE id = ?",
+                        arguments: [end.secondsSinceEpoch, active.rowID]
+                    )
+                case .emergency:
+                    try db.revokeKey(rowID: active.rowID, leaked: false, at: now)
+                }
+            }
+            let keyID = try activateSuccessor(in: db, workspace: name, id: workspace.id, policy: workspace.policy,
+                                              promotingPending: mode == .scheduled, at: now)
+            return [
+                try db.appendAudit(
+                    at: now, workspace: name, event: mode == .scheduled ? .rotated : .emergencyRotated,
+                    keyID: keyID, previousKeyID: active?.record.keyID, reason: reason, actor: actor
+                )
+            ]
+        }
+    }
+
+    /// Flags a key as leaked: it is revoked (material destroyed) and marked leaked; if it was the active key,
+    /// an emergency rotation replaces it in the same transaction. Returns the audit rows (`leak_flagged`, then
+    /// `emergency_rotated` if any); none if the key was flagged already.
+    @discardableResult
+    public func flagLeak(
+        _ name: WorkspaceName,
+        keyID: String,
+        reason: String?,
+        at now: Timestamp,
+        actor: AuditActor
+    ) throws -> [AuditEntry] {
+        try withdraw(name, keyID: keyID, leaked: true, reason: reason, at: now, actor: actor)
+    }
+
+    /// Revokes a key: it never verifies again and its material is destroyed; if it was the active key, an
+    /// emergency rotation replaces it in the same transaction.
+    ///
+    /// - Throws: ``KeyrotCore/KeyrotError/keyNotRevocable(keyID:state:)`` for a retired or revoked key.
+    @discardableResult
+    public func revoke(
+        _ name: WorkspaceName,
+        keyID: String,
+        reason: String?,
+        at now: Timestamp,
+        actor: AuditActor
+    ) throws -> [AuditEntry] {
+        try withdraw(name, keyID: keyID, leaked: false, reason: reason, at: now, actor: actor)
+    }
+
+    /// Retires a grace key whose window has closed at `now`, destroying its material. Returns no rows if the
+    /// key is not (or no longer) a grace key past its window.
+    @discardableResult
+    public func retireExpiredGraceKey(
+        _ name: WorkspaceName,
+        keyID: String,
+        at now: Timestamp,
+        actor: AuditActor
+    ) throws -> [AuditEntry] {
+        try pool.write { db in
+            let workspace = try db.workspace(named: name)
+            guard
+                let key = try db.keys(of: workspace.id, where: "k.key_id = ? AND k.state = 'grace'", arguments: [keyID]).first,
+                let end = key.record.graceUntil, end <= now
+            else { return [] }
+            try db.execute(
+                sql: "UPDATE keys SET state = 'retired', retired_at = ?, sealed_secret = NULL WHERE id = ?",
+                arguments: [now.secondsSinceEpoch, key.rowID]
+            )
+            return [
+                try db.appendAudit(
+                    at: now, workspace: name, event: .graceExpired, keyID: keyID, reason: nil,
+                    detail: "grace ended \(end.iso8601)", actor: actor
+                )
+            ]
+        }
+    }
+
+    private func withdraw(
+        _ name: WorkspaceName,
+        keyID: String,
+        leaked: Bool,
+        reason: String?,
+        at now: Timestamp,
+        actor: AuditActor
+    ) throws -> [AuditEntry] {
+        try pool.write { db in
+            let workspace = try db.workspace(named: name)
+            guard let key = try db.keys(of: workspace.id, where: "k.key_id = ?", arguments: [keyID]).first else {
+                throw KeyrotError.keyNotFound(workspace: name.rawValue, keyID: keyID)
+            }
+            switch key.record.state {
+            case .retired:
+                throw KeyrotError.keyNotRevocable(keyID: keyID, state: .retired)
+            case .revoked where !leaked:
+                throw KeyrotError.keyNotRevocable(keyID: keyID, state: .revoked)
+            case .revoked where key.record.leaked:
+                return []
+            case .revoked:
+                try db.execute(sql: "UPDATE keys SET leaked = 1 WHERE id = ?", arguments: [key.rowID])
+            case .pending, .active, .grace:
+                try db.revokeKey(rowID: key.rowID, leaked: leaked, at: now)
+            }
+            var entries = [
+                try db.appendAudit(
+                    at: now, workspace: name, event: leaked ? .leakFlagged : .revoked, keyID: keyID, reason: reason,
+                    actor: actor
+                )
+            ]
+            if key.record.state == .active {
+                let successor = try activateSuccessor(
+                    in: db, workspace: name, id: workspace.id, policy: workspace.policy, promotingPending: false, at: now)
+                entries.append(
+                    try db.appendAudit(
+                        at: now, workspace: name, event: .emergencyRotated, keyID: successor, previousKeyID: keyID,
+                        reason: reason, actor: actor
+                    )
+                )
+            }
+            return entries
+        }
+    }
+
+    /// Makes a new active key: the oldest pending key if `promotingPending` and there is one, else a fresh one.
+    private func activateSuccessor(
+        in db: Database,
+        workspace name: WorkspaceName,
+        id workspaceID: Int64,
+        policy: RotationPolicy,
+        promotingPending: Bool,
+        at now: Timestamp
+    ) throws -> String {
+        if promotingPending, let pending = try db.keys(of: workspaceID, where: "k.state = 'pending'").first {
+            try db.execute(
+                sql: "UPDATE keys SET state = 'active', activated_at = ? WHERE id = ?",
+                arguments: [now.secondsSinceEpoch, pending.rowID]
+            )
+            return pending.record.keyID
+        }
+        return try db.insertGeneratedKey(
+            workspaceID: workspaceID, workspace: name, algorithm: policy.algorithm, state: .active, at: now,
+            sealer: sealer
+        )
+    }
+}
+
+extension Database {
+    fileprivate func revokeKey(rowID: Int64, leaked: Bool, at now: Timestamp) throws {
+        try execute(
+            sql: "UPDATE keys SET state = 'revoked', leaked = ?, revoked_at = ?, sealed_secret = NULL WHERE id = ?",
+            arguments: [leaked, now.secondsSinceEpoch, rowID]
+        )
+    }
+}

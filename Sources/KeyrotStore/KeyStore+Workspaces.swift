@@ -1,0 +1,120 @@
+import GRDB
+import KeyrotCore
+
+extension KeyStore {
+    /// Creates a workspace with `policy` and its first active key, in one transaction with its audit row.
+    ///
+    /// - Throws: ``KeyrotCore/KeyrotError/workspaceExists(_:)`` if the name is taken.
+    @discardableResult
+    public func createWorkspace(
+        _ name: WorkspaceName,
+        policy: RotationPolicy,
+        at now: Timestamp,
+        actor: AuditActor,
+        reason: String? = nil
+    ) throws -> [AuditEntry] {
+        try pool.write { db in
+            try Self.create(name, policy: policy, at: now, actor: actor, reason: reason, in: db, sealer: sealer)
+        }
+    }
+
+    /// Makes the workspace exist with exactly `policy`: creates it, or updates its policy if it differs, or
+    /// does nothing. Returns the audit rows written (none when nothing changed). Never deletes anything.
+    @discardableResult
+    public func ensureWorkspace(
+        _ name: WorkspaceName,
+        policy: RotationPolicy,
+        at now: Timestamp,
+        actor: AuditActor,
+        reason: String? = nil
+    ) throws -> [AuditEntry] {
+        try pool.write { db in
+            guard let current = try db.workspaceIfExists(named: name) else {
+                return try Self.create(name, policy: policy, at: now, actor: actor, reason: reason, in: db, sealer: sealer)
+            }
+            guard current.policy != policy else { return [] }
+            return [try Self.update(name, id: current.id, from: current.policy, to: policy, at: now, actor: actor, reason: reason, in: db)]
+        }
+    }
+
+    /// Changes a workspace's policy, in one transaction with its audit row (none if the policy is unchanged).
+    @discardableResult
+    public func updateWorkspace(
+        _ name: WorkspaceName,
+        policy: RotationPolicy,
+        at now: Timestamp,
+        actor: AuditActor,
+        reason: String? = nil
+    ) throws -> [AuditEntry] {
+        try pool.write { db in
+            let current = try db.workspace(named: name)
+            guard current.policy != policy else { return [] }
+            return [try Self.update(name, id: current.id, from: current.policy, to: policy, at: now, actor: actor, reason: reason, in: db)]
+        }
+    }
+
+    private static func create(
+        _ name: WorkspaceName,
+        policy: RotationPolicy,
+        at now: Timestamp,
+        actor: AuditActor,
+        reason: String?,
+        in db: Database,
+        sealer: any KeySealer
+    ) throws -> [AuditEntry] {
+        if try db.workspaceIfExists(named: name) != nil {
+            throw KeyrotError.workspaceExists(name.rawValue)
+        }
+        try db.execute(
+            sql: """
+                INSERT INTO workspaces (name, algorithm, rotate_every_seconds, grace_seconds, token_ttl_seconds,
+                    max_token_ttl_seconds, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                name.rawValue, policy.algorithm.rawValue, policy.rotateEvery.seconds, policy.grace.seconds,
+                policy.tokenTTL.seconds, policy.maxTokenTTL.seconds, now.secondsSinceEpoch,
+            ]
+        )
+        let keyID = try db.insertGeneratedKey(
+            workspaceID: db.lastInsertedRowID,
+            workspace: name,
+            algorithm: policy.algorithm,
+            state: .active,
+            at: now,
+            sealer: sealer
+        )
+        let entry = try db.appendAudit(
+            at: now, workspace: name, event: .workspaceCreated, keyID: keyID, reason: reason,
+            detail: policy.description, actor: actor
+        )
+        return [entry]
+    }
+
+    private static func update(
+        _ name: WorkspaceName,
+        id: Int64,
+        from old: RotationPolicy,
+        to policy: RotationPolicy,
+        at now: Timestamp,
+        actor: AuditActor,
+        reason: String?,
+        in db: Database
+    ) throws -> AuditEntry {
+        try db.execute(
+            sql: """
+                UPDATE workspaces SET algorithm = ?, rotate_every_seconds = ?, grace_seconds = ?,
+                    token_ttl_seconds = ?, max_token_ttl_seconds = ?
+                WHERE id = ?
+                """,
+            arguments: [
+                policy.algorithm.rawValue, policy.rotateEvery.seconds, policy.grace.seconds, policy.tokenTTL.seconds,
+                policy.maxTokenTTL.seconds, id,
+            ]
+        )
+        return try db.appendAudit(
+            at: now, workspace: name, event: .workspaceUpdated, keyID: nil, reason: reason,
+            detail: "\(old) -> \(policy)", actor: actor
+        )
+    }
+}

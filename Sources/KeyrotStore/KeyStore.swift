@@ -1,0 +1,97 @@
+import Foundation
+import GRDB
+import KeyrotCore
+
+/// keyrotd's SQLite database: workspaces, their keys (sealed) and the hash-chained audit log.
+///
+/// Each public write is one intention and one transaction that also appends its audit rows, so a crash leaves
+/// the old state or the new one, never half. Reads run beside the writer (WAL) without blocking it.
+/// - Important: The store keeps sealed bytes only; it asks its ``KeySealer`` for new material.
+public final class KeyStore: Sendable {
+    /// The computation behind the SQL function `sha3(X, N)`: the SHA3-N digest of `input`, or nil for an N
+    /// the implementation does not support.
+    public typealias SHA3 = @Sendable (_ bits: Int, _ input: [UInt8]) -> [UInt8]?
+
+    let pool: DatabasePool
+    let sealer: any KeySealer
+    public let path: String
+
+    /// Opens (creating if needed) the database at `path`, refuses one written by a newer schema, applies the
+    /// embedded migrations, and checks the master key against the canary.
+    ///
+    /// - Throws: ``StoreError/newerSchema(path:databaseVersion:supportedVersion:)`` (nothing is changed),
+    ///   ``StoreError/wrongMasterKey(path:)``, or a database error.
+    public init(path: String, sealer: any KeySealer, sha3: @escaping SHA3, now: Timestamp) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            db.add(function: Self.sqlFunction(sha3: sha3))
+            try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON")
+        }
+        self.pool = try DatabasePool(path: path, configuration: configuration)
+        self.sealer = sealer
+        self.path = path
+
+        let migrator = Self.migrator
+        try pool.read { db in
+            let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+            if try version > MigrationFile.latestVersion || migrator.hasBeenSuperseded(db) {
+                throw StoreError.newerSchema(
+                    path: path,
+                    databaseVersion: version,
+                    supportedVersion: MigrationFile.latestVersion
+                )
+            }
+            if try db.tableExists("master_key_canary"),
+                let sealed = try Data.fetchOne(db, sql: "SELECT sealed FROM master_key_canary WHERE id = 1"),
+                !sealer.opensCanary(sealed)
+            {
+                throw StoreError.wrongMasterKey(path: path)
+            }
+        }
+        try migrator.migrate(pool)
+        try pool.write { db in
+            if try !Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM master_key_canary)")! {
+                try db.execute(
+                    sql: "INSERT INTO master_key_canary (id, sealed, created_at) VALUES (1, ?, ?)",
+                    arguments: [try sealer.sealCanary(), now.secondsSinceEpoch]
+                )
+            }
+        }
+    }
+
+    /// The embedded migrations, in file order; each also sets `PRAGMA user_version` to its number.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        for file in MigrationFile.embedded {
+            migrator.registerMigration(file.identifier) { db in
+                try db.execute(sql: file.sql)
+                try db.execute(sql: "PRAGMA user_version = \(file.version)")
+            }
+        }
+        return migrator
+    }
+
+    /// `sha3(X)` / `sha3(X, N)` with the meaning of the sqlite3 shell's built-in: NULL for NULL, else the
+    /// digest of a blob's bytes or of the value's text.
+    static func sqlFunction(sha3: @escaping SHA3) -> DatabaseFunction {
+        DatabaseFunction("sha3", pure: true) { arguments in
+            guard (1...2).contains(arguments.count) else {
+                throw DatabaseError(message: "sha3() takes one or two arguments")
+            }
+            let bits = arguments.count == 2 ? Int.fromDatabaseValue(arguments[1]) ?? 0 : 256
+            let input: [UInt8]
+            switch arguments[0].storage {
+            case .null: return nil
+            case .blob(let data): input = Array(data)
+            case .string(let text): input = Array(text.utf8)
+            case .int64(let value): input = Array(String(value).utf8)
+            case .double(let value): input = Array(String(value).utf8)
+            }
+            guard let digest = sha3(bits, input) else {
+                throw DatabaseError(message: "sha3() size must be 224, 256, 384 or 512")
+            }
+            return Data(digest)
+        }
+    }
+}

@@ -1,0 +1,24 @@
+/// Why the store cannot be opened or used, beyond the domain rules (those are ``KeyrotCore/KeyrotError``).
+///
+/// - Important: Descriptions name files and versions, never key material.
+public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The database was written by a newer keyrotd; it is left untouched.
+    case newerSchema(path: String, databaseVersion: Int, supportedVersion: Int)
+    /// The master-key canary does not open: the master key is not the one this database was made with.
+    case wrongMasterKey(path: String)
+    /// The sealer failed to seal new key material.
+    case sealingFailed(String)
+
+    public var description: String {
+        switch self {
+        case .newerSchema(let path, let databaseVersion, let supportedVersion):
+            "\(path) has schema version \(databaseVersion), newer than the \(supportedVersion) this keyrotd "
+                + "knows; it was left untouched: run the keyrotd that wrote it, or a newer one"
+        case .wrongMasterKey(let path):
+            "the master key does not open \(path): it is not the key this database was sealed with "
+                + "(nothing was changed)"
+        case .sealingFailed(let reason):
+            "could not seal new key material: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import KeyrotDaemon
+import Logging
+
+/// The `keyrotd` command line: parses flags, sets up logging, runs ``KeyrotDaemon/Daemon``, and turns its
+/// start-up errors into a one-line message and a sysexits code.
+@main
+struct Keyrotd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keyrotd",
+        abstract: "Rotates per-workspace JWT signing secrets on a schedule, keeping overlapping keys in SQLite.",
+        discussion: """
+            Production: run under systemd (see systemd/keyrotd.service); the master key comes from the
+            credential 'master-key' ($CREDENTIALS_DIRECTORY/master-key) or --master-key-file.
+            Trial: keyrotd --dev keeps everything, a generated master key included, in ./keyrotd-dev.
+            """
+    )
+
+    @Flag(help: "Development mode: local state directory, generated master key, not for production.")
+    var dev = false
+
+    @Option(help: "State directory (default: ./keyrotd-dev with --dev, else $STATE_DIRECTORY or /var/lib/keyrotd).")
+    var stateDir: String?
+
+    @Option(help: "TOML configuration file (default: embedded with --dev, else /etc/keyrotd/keyrotd.toml if present).")
+    var config: String?
+
+    @Option(help: "File holding the 32-byte master key (raw, or 64 hex digits).")
+    var masterKeyFile: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
+    var logLevel: Logger.Level = .info
+
+    func run() async throws {
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "keyrotd")
+        let options = DaemonOptions(
+            development: dev, stateDirectory: stateDir, configurationFile: config, masterKeyFile: masterKeyFile)
+        let daemon: Daemon
+        do {
+            daemon = try Daemon(options: options, clock: SystemWallClock(), logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("keyrotd: \(error)\n".utf8))
+            throw ExitCode(error.exitCode)
+        }
+        try await daemon.run()
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

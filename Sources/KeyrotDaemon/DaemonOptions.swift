@@ -40,6 +40,7 @@ public struct DaemonOptions: Sendable {
                 ? Self.developmentStateDirectory
                 : environment["STATE_DIRECTORY"].flatMap { $0.split(separator: ":").first.map(String.init) }
                     ?? Self.productionStateDirectory)
-        return URL(fileURLWithPath: chosen).standardizedFileURL.path()
+        let absolute = chosen.hasPrefix("/") ? chosen : FileManager.default.currentDirectoryPath + "/" + chosen
+        return (absolute as NSString).standardizingPath
     }
 }

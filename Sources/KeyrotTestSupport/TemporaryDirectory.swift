@@ -10,10 +10,10 @@ public struct TemporaryDirectory: Sendable {
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
-    public var path: String { url.path() }
+    public var path: String { url.path(percentEncoded: false) }
 
     /// The path of `name` inside the directory.
-    public func path(_ name: String) -> String { url.appending(path: name).path() }
+    public func path(_ name: String) -> String { url.appending(path: name).path(percentEncoded: false) }
 
     /// Removes the directory and everything in it.
     public func remove() {

@@ -1,0 +1,79 @@
+import KeyrotCore
+import Testing
+
+@Suite struct RotationPlanTests {
+    let policies = [Fixture.acme: Fixture.policy(rotateEvery: .seconds(100))]
+
+    @Test func nothingIsDueBeforeThePeriodEnds() {
+        let plan = RotationPlan(
+            policies: policies, keys: [Fixture.key("acme.1", .active, activatedAt: 0)], now: Fixture.t0 + .seconds(99))
+        #expect(plan.due.isEmpty)
+        #expect(plan.nextDeadline == Fixture.t0 + .seconds(100))
+    }
+
+    @Test func theActiveKeyIsDueWhenItsPeriodEnds() {
+        let now = Fixture.t0 + .seconds(100)
+        let plan = RotationPlan(policies: policies, keys: [Fixture.key("acme.1", .active, activatedAt: 0)], now: now)
+        #expect(plan.due == [.rotate(Fixture.acme)])
+        #expect(plan.nextDeadline == now + .seconds(100))
+    }
+
+    @Test(arguments: [101 as Int64, 250, 10_000, 100_000_000])
+    func aMissedRotationRunsOnceHoweverLongTheDowntime(downtime: Int64) {
+        let now = Fixture.t0 + .seconds(downtime)
+        let plan = RotationPlan(policies: policies, keys: [Fixture.key("acme.1", .active, activatedAt: 0)], now: now)
+        #expect(plan.due == [.rotate(Fixture.acme)])
+        #expect(plan.nextDeadline == now + .seconds(100))
+    }
+
+    @Test func graceKeysAreRetiredWhenTheirWindowCloses() {
+        let keys = [
+            Fixture.key("acme.1", .grace, activatedAt: 0, graceUntil: 50),
+            Fixture.key("acme.2", .grace, activatedAt: 40, graceUntil: 80),
+            Fixture.key("acme.3", .active, activatedAt: 60),
+        ]
+        let plan = RotationPlan(policies: policies, keys: keys, now: Fixture.t0 + .seconds(50))
+        #expect(plan.due == [.retire(Fixture.acme, keyID: "acme.1")])
+        #expect(plan.nextDeadline == Fixture.t0 + .seconds(80))
+    }
+
+    @Test func aWorkspaceWithoutAnActiveKeyIsDueAtOnce() {
+        let plan = RotationPlan(policies: policies, keys: [], now: Fixture.t0)
+        #expect(plan.due == [.rotate(Fixture.acme)])
+    }
+
+    @Test func theNextDeadlineIsTheEarliestOfAllWorkspaces() {
+        let plan = RotationPlan(
+            policies: [Fixture.acme: Fixture.policy(rotateEvery: .seconds(100)), Fixture.other: Fixture.policy(rotateEvery: .seconds(30))],
+            keys: [
+                Fixture.key("acme.1", .active, activatedAt: 0),
+                Fixture.key("other.1", .active, activatedAt: 5),
+            ],
+            now: Fixture.t0 + .seconds(10)
+        )
+        #expect(plan.due.isEmpty)
+        #expect(plan.nextDeadline == Fixture.t0 + .seconds(35))
+    }
+
+    @Test func retirementsComeBeforeRotationsInWorkspaceOrder() {
+        let plan = RotationPlan(
+            policies: [Fixture.acme: Fixture.policy(), Fixture.other: Fixture.policy()],
+            keys: [
+                Fixture.key("other.1", .grace, activatedAt: 0, graceUntil: 10),
+                Fixture.key("acme.1", .grace, activatedAt: 0, graceUntil: 10),
+            ],
+            now: Fixture.t0 + .seconds(10)
+        )
+        #expect(
+            plan.due == [
+                .retire(Fixture.acme, keyID: "acme.1"), .retire(Fixture.other, keyID: "other.1"), .rotate(Fixture.acme),
+                .rotate(Fixture.other),
+            ])
+    }
+
+    @Test func withNoWorkspacesNothingIsEverDue() {
+        let plan = RotationPlan(policies: [:], keys: [], now: Fixture.t0)
+        #expect(plan.due.isEmpty)
+        #expect(plan.nextDeadline == nil)
+    }
+}

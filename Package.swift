@@ -74,7 +74,10 @@ let package = Package(
         .testTarget(name: "KeyrotCryptoTests", dependencies: ["KeyrotCore", "KeyrotCrypto"], swiftSettings: strict),
         .testTarget(
             name: "KeyrotStoreTests",
-            dependencies: ["KeyrotCore", "KeyrotStore", "KeyrotCrypto", "KeyrotTestSupport"],
+            dependencies: [
+                "KeyrotCore", "KeyrotStore", "KeyrotCrypto", "KeyrotTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -44,9 +44,24 @@ public struct RotationPolicy: Hashable, Sendable {
 }
 
 extension RotationPolicy: CustomStringConvertible {
-    /// The policy in the config file's own words, e.g. `algorithm=HS256 rotate_every=30d grace=7d ...`.
+    /// The settings by their configuration-file names, in file order.
+    var settings: [(name: String, value: String)] {
+        [
+            ("algorithm", algorithm.rawValue), ("rotate_every", "\(rotateEvery)"), ("grace", "\(grace)"),
+            ("token_ttl", "\(tokenTTL)"), ("max_token_ttl", "\(maxTokenTTL)"),
+        ]
+    }
+
+    /// The policy in the config file's own words: `algorithm=HS256 rotate_every=30d grace=7d ...`.
     public var description: String {
-        "algorithm=\(algorithm.rawValue) rotate_every=\(rotateEvery) grace=\(grace) token_ttl=\(tokenTTL) "
-            + "max_token_ttl=\(maxTokenTTL)"
+        settings.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
+    }
+
+    /// What changes from this policy to `new`, setting by setting: `rotate_every 30d -> 2s, grace 7d -> 3s`.
+    public func changes(to new: RotationPolicy) -> String {
+        zip(settings, new.settings)
+            .filter { $0.value != $1.value }
+            .map { "\($0.name) \($0.value) -> \($1.value)" }
+            .joined(separator: ", ")
     }
 }

@@ -114,7 +114,7 @@ extension KeyStore {
         )
         return try db.appendAudit(
             at: now, workspace: name, event: .workspaceUpdated, keyID: nil, reason: reason,
-            detail: "\(old) -> \(policy)", actor: actor
+            detail: old.changes(to: policy), actor: actor
         )
     }
 }

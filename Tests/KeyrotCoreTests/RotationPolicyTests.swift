@@ -20,6 +20,14 @@ import Testing
                 == "algorithm=HS256 rotate_every=30d grace=7d token_ttl=1h max_token_ttl=1d")
     }
 
+    @Test func listsOnlyTheSettingsThatChange() throws {
+        var changed = RotationPolicy.standard
+        changed.rotateEvery = .seconds(2)
+        changed.algorithm = .hs512
+        #expect(RotationPolicy.standard.changes(to: changed) == "algorithm HS256 -> HS512, rotate_every 30d -> 2s")
+        #expect(RotationPolicy.standard.changes(to: .standard) == "")
+    }
+
     @Test(arguments: [(SigningAlgorithm.hs256, 32), (.hs384, 48), (.hs512, 64)])
     func generatedSecretsAreAsLongAsTheHash(algorithm: SigningAlgorithm, bytes: Int) {
         #expect(algorithm.secretLength == bytes)

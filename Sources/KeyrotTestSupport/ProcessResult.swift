@@ -1,0 +1,58 @@
+import Foundation
+
+/// The outcome of running a program to completion: its exit status and everything it printed.
+public struct ProcessResult: Sendable {
+    public var status: Int32
+    public var standardOutput: String
+    public var standardError: String
+
+    /// Runs `executable` (a path, or a name looked up on `PATH`) with `arguments`, feeding it `input`.
+    ///
+    /// Output goes to temporary files rather than pipes, so a chatty program can never block on a full pipe.
+    public static func run(
+        _ executable: String, _ arguments: [String], input: String = "", environment: [String: String]? = nil
+    ) throws -> ProcessResult {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        try Data(input.utf8).write(to: scratch.url.appending(path: "in"))
+        try Data().write(to: scratch.url.appending(path: "out"))
+        try Data().write(to: scratch.url.appending(path: "err"))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable.contains("/") ? executable : "/usr/bin/env")
+        process.arguments = executable.contains("/") ? arguments : [executable] + arguments
+        if let environment { process.environment = environment }
+        process.standardInput = try FileHandle(forReadingFrom: scratch.url.appending(path: "in"))
+        process.standardOutput = try FileHandle(forWritingTo: scratch.url.appending(path: "out"))
+        process.standardError = try FileHandle(forWritingTo: scratch.url.appending(path: "err"))
+        try process.run()
+        process.waitUntilExit()
+        return ProcessResult(
+            status: process.terminationStatus,
+            standardOutput: try String(contentsOfFile: scratch.path("out"), encoding: .utf8),
+            standardError: try String(contentsOfFile: scratch.path("err"), encoding: .utf8)
+        )
+    }
+}
+
+/// The plain `sqlite3` shell, as an auditor would use it.
+public enum SQLiteShell {
+    /// Runs `sql` against the database at `path`; returns the result whatever the exit status.
+    public static func run(_ sql: String, database path: String) throws -> ProcessResult {
+        try ProcessResult.run("sqlite3", [path], input: sql)
+    }
+
+    /// Runs `sql` and returns its trimmed output, failing if the shell reports an error.
+    public static func query(_ sql: String, database path: String) throws -> String {
+        let result = try run(sql, database: path)
+        guard result.status == 0, result.standardError.isEmpty else {
+            throw ShellError(message: result.standardError)
+        }
+        return result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// What the shell printed on standard error.
+    public struct ShellError: Error, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
+    }
+}

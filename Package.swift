@@ -85,6 +85,7 @@ let package = Package(
             dependencies: [
                 "KeyrotCore", "KeyrotDaemon", "KeyrotStore", "KeyrotCrypto", "KeyrotTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict

@@ -1,0 +1,71 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A `keyrotd` binary started as its own process, for end-to-end tests: signals, exit codes and files
+/// are the real ones.
+///
+/// - Important: Only this process is ever signalled, by its pid; `deinit` kills it if a test forgot to.
+public final class DaemonProcess: @unchecked Sendable {
+    private let process = Process()
+    /// Everything the daemon wrote to standard error.
+    public let logFile: String
+
+    /// The `keyrotd` built beside the running test bundle.
+    public static var builtBinary: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appending(path: "keyrotd").path(percentEncoded: false)
+    }
+
+    public init(arguments: [String], environment: [String: String]? = nil, logFile: String) throws {
+        self.logFile = logFile
+        try Data().write(to: URL(fileURLWithPath: logFile))
+        process.executableURL = URL(fileURLWithPath: Self.builtBinary)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
+        process.standardError = process.standardOutput
+        try process.run()
+    }
+
+    public var pid: Int32 { process.processIdentifier }
+    public var isRunning: Bool { process.isRunning }
+
+    /// The log so far.
+    public var log: String { (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "" }
+
+    /// Sends `signal` to the daemon.
+    public func send(_ signal: Int32) {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+    }
+
+    /// Waits up to `timeout` seconds for the daemon to exit; returns its exit status, or nil if it still runs.
+    public func waitForExit(timeout: Double) async throws -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning {
+            if Date() > deadline { return nil }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return process.terminationStatus
+    }
+
+    /// Polls `condition` every 50 ms until it holds or `timeout` seconds pass; returns whether it held.
+    public static func eventually(timeout: Double, _ condition: () throws -> Bool) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if try condition() { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return try condition()
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import InMemoryLogging
+import KeyrotCore
+import KeyrotDaemon
+import KeyrotTestSupport
+import Logging
+
+/// An in-process daemon in a fresh state directory, on a manual clock, with its logs captured.
+struct DaemonFixture {
+    static let t0 = Timestamp(secondsSinceEpoch: 1_795_600_000)
+    static let acmeConfiguration = """
+        [workspace.acme]
+        rotate_every = "2s"
+        grace = "3s"
+        """
+
+    let directory: TemporaryDirectory
+    let clock: ManualClock
+    let logs = InMemoryLogHandler()
+
+    var logger: Logger {
+        let handler = logs
+        var logger = Logger(label: "keyrotd-test") { _ in handler }
+        logger.logLevel = .debug
+        return logger
+    }
+
+    var stateDirectory: String { directory.path("state") }
+    var databasePath: String { directory.path("state/keyrotd.db") }
+
+    init(clock: ManualClock = ManualClock(now: DaemonFixture.t0)) throws {
+        directory = try TemporaryDirectory()
+        self.clock = clock
+    }
+
+    /// Writes `toml` to a file in the directory and returns its path.
+    func configurationFile(_ toml: String = acmeConfiguration, name: String = "keyrotd.toml") throws -> String {
+        let path = directory.path(name)
+        try toml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// Starts a `--dev` daemon on this fixture's state directory.
+    func startDevelopmentDaemon(configuration: String? = nil) throws -> Daemon {
+        try Daemon(
+            options: DaemonOptions(
+                development: true, stateDirectory: stateDirectory, configurationFile: try configuration ?? configurationFile(),
+                environment: [:]),
+            clock: clock,
+            logger: logger
+        )
+    }
+
+    func shell(_ sql: String) throws -> String {
+        try SQLiteShell.query(sql, database: databasePath)
+    }
+
+    /// Every log message and metadata value, as one text to search.
+    var allLogText: String {
+        logs.entries.map { entry in
+            "\(entry.message) " + entry.metadata.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        }.joined(separator: "\n")
+    }
+}

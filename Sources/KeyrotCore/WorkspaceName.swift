@@ -6,7 +6,9 @@ public struct WorkspaceName: Hashable, Comparable, Sendable, CustomStringConvert
 
     public init(_ rawValue: String) throws(KeyrotError) {
         let bytes = Array(rawValue.utf8)
-        let allowed: (UInt8) -> Bool = { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F }
+        let allowed: (UInt8) -> Bool = {
+            ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F
+        }
         guard (1...64).contains(bytes.count), bytes.allSatisfy(allowed), bytes[0] != 0x2D, bytes[0] != 0x5F else {
             throw .invalidWorkspaceName(rawValue)
         }

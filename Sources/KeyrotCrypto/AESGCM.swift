@@ -18,14 +18,22 @@ enum AESGCM {
         try context.check(EVP_EncryptInit_ex(context.pointer, nil, nil, key.bytes, nonce), "EVP_EncryptInit_ex")
         var length: Int32 = 0
         try context.check(
-            EVP_EncryptUpdate(context.pointer, nil, &length, associatedData, Int32(associatedData.count)), "EVP_EncryptUpdate")
+            EVP_EncryptUpdate(context.pointer, nil, &length, associatedData, Int32(associatedData.count)),
+            "EVP_EncryptUpdate"
+        )
         try context.check(
             EVP_EncryptUpdate(context.pointer, ciphertext.bytes, &length, plaintext.bytes, Int32(plaintext.count)),
-            "EVP_EncryptUpdate")
-        try context.check(EVP_EncryptFinal_ex(context.pointer, ciphertext.bytes.map { $0 + Int(length) }, &length), "EVP_EncryptFinal_ex")
+            "EVP_EncryptUpdate"
+        )
+        try context.check(
+            EVP_EncryptFinal_ex(context.pointer, ciphertext.bytes.map { $0 + Int(length) }, &length),
+            "EVP_EncryptFinal_ex"
+        )
         var tag = [UInt8](repeating: 0, count: tagLength)
         try context.check(
-            EVP_CIPHER_CTX_ctrl(context.pointer, EVP_CTRL_GCM_GET_TAG, Int32(tagLength), &tag), "EVP_CTRL_GCM_GET_TAG")
+            EVP_CIPHER_CTX_ctrl(context.pointer, EVP_CTRL_GCM_GET_TAG, Int32(tagLength), &tag),
+            "EVP_CTRL_GCM_GET_TAG"
+        )
         return tag
     }
 
@@ -46,12 +54,17 @@ enum AESGCM {
         try context.check(EVP_DecryptInit_ex(context.pointer, nil, nil, key.bytes, nonce), "EVP_DecryptInit_ex")
         var length: Int32 = 0
         try context.check(
-            EVP_DecryptUpdate(context.pointer, nil, &length, associatedData, Int32(associatedData.count)), "EVP_DecryptUpdate")
+            EVP_DecryptUpdate(context.pointer, nil, &length, associatedData, Int32(associatedData.count)),
+            "EVP_DecryptUpdate"
+        )
         try context.check(
             EVP_DecryptUpdate(context.pointer, plaintext.bytes, &length, ciphertext, Int32(ciphertext.count)),
-            "EVP_DecryptUpdate")
+            "EVP_DecryptUpdate"
+        )
         try context.check(
-            EVP_CIPHER_CTX_ctrl(context.pointer, EVP_CTRL_GCM_SET_TAG, Int32(tagLength), &tag), "EVP_CTRL_GCM_SET_TAG")
+            EVP_CIPHER_CTX_ctrl(context.pointer, EVP_CTRL_GCM_SET_TAG, Int32(tagLength), &tag),
+            "EVP_CTRL_GCM_SET_TAG"
+        )
         guard EVP_DecryptFinal_ex(context.pointer, plaintext.bytes.map { $0 + Int(length) }, &length) == 1 else {
             ERR_clear_error()
             throw CryptoError.authenticationFailed

@@ -13,7 +13,9 @@ public struct MasterKey: Sendable {
     private let key: SecretBytes
 
     public init(_ key: SecretBytes) throws {
-        guard key.count == Self.length else { throw CryptoError.invalidKeyLength(expected: Self.length, actual: key.count) }
+        guard key.count == Self.length else {
+            throw CryptoError.invalidKeyLength(expected: Self.length, actual: key.count)
+        }
         self.key = key
     }
 
@@ -36,8 +38,12 @@ public struct MasterKey: Sendable {
             try secret.withUnsafeBytes { plaintext in
                 try ciphertext.withUnsafeMutableBytes { output in
                     try AESGCM.seal(
-                        key: keyBytes, nonce: nonce, associatedData: context.associatedData, plaintext: plaintext,
-                        into: output)
+                        key: keyBytes,
+                        nonce: nonce,
+                        associatedData: context.associatedData,
+                        plaintext: plaintext,
+                        into: output
+                    )
                 }
             }
         }
@@ -55,8 +61,13 @@ public struct MasterKey: Sendable {
         return try key.withUnsafeBytes { keyBytes in
             try SecretBytes(count: ciphertext.count) { output in
                 try AESGCM.open(
-                    key: keyBytes, nonce: nonce, associatedData: context.associatedData, ciphertext: ciphertext,
-                    tag: tag, into: output)
+                    key: keyBytes,
+                    nonce: nonce,
+                    associatedData: context.associatedData,
+                    ciphertext: ciphertext,
+                    tag: tag,
+                    into: output
+                )
             }
         }
     }

@@ -46,8 +46,12 @@ public final class Daemon: Sendable {
             )
             for (name, policy) in configuration.workspaces.sorted(by: { $0.key < $1.key }) {
                 for entry in try store.ensureWorkspace(
-                    name, policy: policy, at: clock.now(), actor: Self.selfActor, reason: "declared in configuration")
-                {
+                    name,
+                    policy: policy,
+                    at: clock.now(),
+                    actor: Self.selfActor,
+                    reason: "declared in configuration"
+                ) {
                     logger.notice("\(entry.event.rawValue)", metadata: entry.logMetadata)
                 }
             }
@@ -84,7 +88,10 @@ public final class Daemon: Sendable {
         if let chosen = options.configurationFile {
             file = chosen
         } else if options.development {
-            return try DaemonConfiguration(toml: DaemonConfiguration.developmentDefault, file: "(embedded --dev default)")
+            return try DaemonConfiguration(
+                toml: DaemonConfiguration.developmentDefault,
+                file: "(embedded --dev default)"
+            )
         } else if FileManager.default.fileExists(atPath: DaemonOptions.productionConfigurationFile) {
             file = DaemonOptions.productionConfigurationFile
         } else {
@@ -100,14 +107,19 @@ public final class Daemon: Sendable {
     private static func makeStateDirectory(_ path: String) throws(DaemonError) {
         do {
             try FileManager.default.createDirectory(
-                atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                atPath: path,
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700]
+            )
         } catch {
             throw .stateDirectory(path: path, problem: "cannot create it (\(Self.reason(error)))")
         }
     }
 
     private static func loadMasterKey(
-        _ options: DaemonOptions, stateDirectory: String, logger: Logger
+        _ options: DaemonOptions,
+        stateDirectory: String,
+        logger: Logger
     ) throws(DaemonError) -> MasterKey {
         if let file = options.masterKeyFile {
             return try MasterKeyFile.load(path: file)
@@ -127,14 +139,16 @@ public final class Daemon: Sendable {
             throw .masterKeyMissing(
                 "no master key: $CREDENTIALS_DIRECTORY is not set, so the systemd credential '\(DaemonOptions.credentialName)' "
                     + "is missing (LoadCredential=\(DaemonOptions.credentialName):/etc/keyrotd/master-key), "
-                    + "and no --master-key-file was given; for a local trial run keyrotd --dev")
+                    + "and no --master-key-file was given; for a local trial run keyrotd --dev"
+            )
         }
         let file = credentials + "/" + DaemonOptions.credentialName
         guard FileManager.default.fileExists(atPath: file) else {
             throw .masterKeyMissing(
                 "no master key: the systemd credential '\(DaemonOptions.credentialName)' is missing from "
                     + "$CREDENTIALS_DIRECTORY (\(credentials)); add LoadCredential=\(DaemonOptions.credentialName):PATH "
-                    + "to the unit, or pass --master-key-file")
+                    + "to the unit, or pass --master-key-file"
+            )
         }
         return try MasterKeyFile.load(path: file)
     }

@@ -29,7 +29,11 @@ extension DaemonConfiguration {
             throw .configuration(file: file, key: nil, problem: "not valid TOML")
         }
         for key in root.keys where !Self.topLevelKeys.contains(key) {
-            throw .configuration(file: file, key: key, problem: "unknown setting (expected [defaults] or [workspace.NAME])")
+            throw .configuration(
+                file: file,
+                key: key,
+                problem: "unknown setting (expected [defaults] or [workspace.NAME])"
+            )
         }
         let defaults = try Self.policy(root["defaults"], section: "defaults", inheriting: nil, file: file)
         var workspaces: [WorkspaceName: RotationPolicy] = [:]
@@ -62,8 +66,10 @@ extension DaemonConfiguration {
         }
         for key in table.keys where !policyKeys.contains(key) {
             throw .configuration(
-                file: file, key: "[\(section)] \(key)",
-                problem: "unknown setting (expected one of \(policyKeys.sorted().joined(separator: ", ")))")
+                file: file,
+                key: "[\(section)] \(key)",
+                problem: "unknown setting (expected one of \(policyKeys.sorted().joined(separator: ", ")))"
+            )
         }
         func text(_ key: String) throws(DaemonError) -> String? {
             guard let value = table[key] else { return nil }
@@ -82,7 +88,10 @@ extension DaemonConfiguration {
         if let name = try text("algorithm") {
             guard let parsed = SigningAlgorithm(rawValue: name) else {
                 throw .configuration(
-                    file: file, key: "[\(section)] algorithm", problem: "\"\(name)\" is not HS256, HS384 or HS512")
+                    file: file,
+                    key: "[\(section)] algorithm",
+                    problem: "\"\(name)\" is not HS256, HS384 or HS512"
+                )
             }
             algorithm = parsed
         }

@@ -2,7 +2,7 @@ import Foundation
 import KeyrotCrypto
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Reads and writes the master key file: 32 raw bytes (`openssl rand 32`), or 64 hex digits and an optional

@@ -16,7 +16,11 @@ extension Database {
         return workspace
     }
 
-    func keys(of workspaceID: Int64, where condition: String = "1", arguments: StatementArguments = [])
+    func keys(
+        of workspaceID: Int64,
+        where condition: String = "1",
+        arguments: StatementArguments = []
+    )
         throws -> [(rowID: Int64, record: KeyRecord)]
     {
         let sql = """
@@ -84,7 +88,10 @@ extension Database {
                 actor.uid, actor.pid,
             ]
         )
-        let row = try Row.fetchOne(self, sql: "SELECT \(AuditEntry.selection) FROM audit_log ORDER BY seq DESC LIMIT 1")!
+        let row = try Row.fetchOne(
+            self,
+            sql: "SELECT \(AuditEntry.selection) FROM audit_log ORDER BY seq DESC LIMIT 1"
+        )!
         return try AuditEntry(row: row)
     }
 }

@@ -19,7 +19,10 @@ extension KeyStore {
             let workspace = try db.workspace(named: name)
             let active = try db.keys(of: workspace.id, where: "k.state = 'active'").first
             if mode == .scheduled, let active,
-                KeyLifecycle.rotationDue(activatedAt: active.record.activatedAt ?? active.record.createdAt, policy: workspace.policy) > now
+                KeyLifecycle.rotationDue(
+                    activatedAt: active.record.activatedAt ?? active.record.createdAt,
+                    policy: workspace.policy
+                ) > now
             {
                 return []
             }
@@ -27,7 +30,10 @@ extension KeyStore {
                 switch mode {
                 case .scheduled:
                     let end = KeyLifecycle.graceUntil(
-                        now: now, grace: workspace.policy.grace, tokensValidUntil: active.record.tokensValidUntil)
+                        now: now,
+                        grace: workspace.policy.grace,
+                        tokensValidUntil: active.record.tokensValidUntil
+                    )
                     try db.execute(
                         sql: "UPDATE keys SET state = 'grace', grace_until = ? WHERE id = ?",
                         arguments: [end.secondsSinceEpoch, active.rowID]
@@ -36,12 +42,23 @@ extension KeyStore {
                     try db.revokeKey(rowID: active.rowID, leaked: false, at: now)
                 }
             }
-            let keyID = try activateSuccessor(in: db, workspace: name, id: workspace.id, policy: workspace.policy,
-                                              promotingPending: mode == .scheduled, at: now)
+            let keyID = try activateSuccessor(
+                in: db,
+                workspace: name,
+                id: workspace.id,
+                policy: workspace.policy,
+                promotingPending: mode == .scheduled,
+                at: now
+            )
             return [
                 try db.appendAudit(
-                    at: now, workspace: name, event: mode == .scheduled ? .rotated : .emergencyRotated,
-                    keyID: keyID, previousKeyID: active?.record.keyID, reason: reason, actor: actor
+                    at: now,
+                    workspace: name,
+                    event: mode == .scheduled ? .rotated : .emergencyRotated,
+                    keyID: keyID,
+                    previousKeyID: active?.record.keyID,
+                    reason: reason,
+                    actor: actor
                 )
             ]
         }
@@ -88,7 +105,8 @@ extension KeyStore {
         try pool.write { db in
             let workspace = try db.workspace(named: name)
             guard
-                let key = try db.keys(of: workspace.id, where: "k.key_id = ? AND k.state = 'grace'", arguments: [keyID]).first,
+                let key = try db.keys(of: workspace.id, where: "k.key_id = ? AND k.state = 'grace'", arguments: [keyID])
+                    .first,
                 let end = key.record.graceUntil, end <= now
             else { return [] }
             try db.execute(
@@ -97,8 +115,13 @@ extension KeyStore {
             )
             return [
                 try db.appendAudit(
-                    at: now, workspace: name, event: .graceExpired, keyID: keyID, reason: nil,
-                    detail: "grace ended \(end.iso8601)", actor: actor
+                    at: now,
+                    workspace: name,
+                    event: .graceExpired,
+                    keyID: keyID,
+                    reason: nil,
+                    detail: "grace ended \(end.iso8601)",
+                    actor: actor
                 )
             ]
         }
@@ -131,17 +154,32 @@ extension KeyStore {
             }
             var entries = [
                 try db.appendAudit(
-                    at: now, workspace: name, event: leaked ? .leakFlagged : .revoked, keyID: keyID, reason: reason,
+                    at: now,
+                    workspace: name,
+                    event: leaked ? .leakFlagged : .revoked,
+                    keyID: keyID,
+                    reason: reason,
                     actor: actor
                 )
             ]
             if key.record.state == .active {
                 let successor = try activateSuccessor(
-                    in: db, workspace: name, id: workspace.id, policy: workspace.policy, promotingPending: false, at: now)
+                    in: db,
+                    workspace: name,
+                    id: workspace.id,
+                    policy: workspace.policy,
+                    promotingPending: false,
+                    at: now
+                )
                 entries.append(
                     try db.appendAudit(
-                        at: now, workspace: name, event: .emergencyRotated, keyID: successor, previousKeyID: keyID,
-                        reason: reason, actor: actor
+                        at: now,
+                        workspace: name,
+                        event: .emergencyRotated,
+                        keyID: successor,
+                        previousKeyID: keyID,
+                        reason: reason,
+                        actor: actor
                     )
                 )
             }
@@ -166,7 +204,11 @@ extension KeyStore {
             return pending.record.keyID
         }
         return try db.insertGeneratedKey(
-            workspaceID: workspaceID, workspace: name, algorithm: policy.algorithm, state: .active, at: now,
+            workspaceID: workspaceID,
+            workspace: name,
+            algorithm: policy.algorithm,
+            state: .active,
+            at: now,
             sealer: sealer
         )
     }

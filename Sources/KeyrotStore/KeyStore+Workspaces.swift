@@ -30,10 +30,29 @@ extension KeyStore {
     ) throws -> [AuditEntry] {
         try pool.write { db in
             guard let current = try db.workspaceIfExists(named: name) else {
-                return try Self.create(name, policy: policy, at: now, actor: actor, reason: reason, in: db, sealer: sealer)
+                return try Self.create(
+                    name,
+                    policy: policy,
+                    at: now,
+                    actor: actor,
+                    reason: reason,
+                    in: db,
+                    sealer: sealer
+                )
             }
             guard current.policy != policy else { return [] }
-            return [try Self.update(name, id: current.id, from: current.policy, to: policy, at: now, actor: actor, reason: reason, in: db)]
+            return [
+                try Self.update(
+                    name,
+                    id: current.id,
+                    from: current.policy,
+                    to: policy,
+                    at: now,
+                    actor: actor,
+                    reason: reason,
+                    in: db
+                )
+            ]
         }
     }
 
@@ -49,7 +68,18 @@ extension KeyStore {
         try pool.write { db in
             let current = try db.workspace(named: name)
             guard current.policy != policy else { return [] }
-            return [try Self.update(name, id: current.id, from: current.policy, to: policy, at: now, actor: actor, reason: reason, in: db)]
+            return [
+                try Self.update(
+                    name,
+                    id: current.id,
+                    from: current.policy,
+                    to: policy,
+                    at: now,
+                    actor: actor,
+                    reason: reason,
+                    in: db
+                )
+            ]
         }
     }
 
@@ -85,8 +115,13 @@ extension KeyStore {
             sealer: sealer
         )
         let entry = try db.appendAudit(
-            at: now, workspace: name, event: .workspaceCreated, keyID: keyID, reason: reason,
-            detail: policy.description, actor: actor
+            at: now,
+            workspace: name,
+            event: .workspaceCreated,
+            keyID: keyID,
+            reason: reason,
+            detail: policy.description,
+            actor: actor
         )
         return [entry]
     }
@@ -113,8 +148,13 @@ extension KeyStore {
             ]
         )
         return try db.appendAudit(
-            at: now, workspace: name, event: .workspaceUpdated, keyID: nil, reason: reason,
-            detail: old.changes(to: policy), actor: actor
+            at: now,
+            workspace: name,
+            event: .workspaceUpdated,
+            keyID: nil,
+            reason: reason,
+            detail: old.changes(to: policy),
+            actor: actor
         )
     }
 }

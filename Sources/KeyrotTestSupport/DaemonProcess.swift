@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// A `keyrotd` binary started as its own process, for end-to-end tests: signals, exit codes and files

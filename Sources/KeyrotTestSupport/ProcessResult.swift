@@ -10,7 +10,10 @@ public struct ProcessResult: Sendable {
     ///
     /// Output goes to temporary files rather than pipes, so a chatty program can never block on a full pipe.
     public static func run(
-        _ executable: String, _ arguments: [String], input: String = "", environment: [String: String]? = nil
+        _ executable: String,
+        _ arguments: [String],
+        input: String = "",
+        environment: [String: String]? = nil
     ) throws -> ProcessResult {
         let scratch = try TemporaryDirectory()
         defer { scratch.remove() }

@@ -41,7 +41,11 @@ struct Keyrotd: AsyncParsableCommand {
         }
         let logger = Logger(label: "keyrotd")
         let options = DaemonOptions(
-            development: dev, stateDirectory: stateDir, configurationFile: config, masterKeyFile: masterKeyFile)
+            development: dev,
+            stateDirectory: stateDir,
+            configurationFile: config,
+            masterKeyFile: masterKeyFile
+        )
         let daemon: Daemon
         do {
             daemon = try Daemon(options: options, clock: SystemWallClock(), logger: logger)

@@ -3,7 +3,7 @@ import KeyrotTestSupport
 import Testing
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// The built `keyrotd` binary, run as a user would: real signals, real clock, real files, the plain sqlite3 shell.
@@ -17,7 +17,9 @@ import Testing
     func setUp(_ configuration: String = fastConfiguration) throws -> (TemporaryDirectory, [String]) {
         let directory = try TemporaryDirectory()
         try configuration.write(toFile: directory.path("keyrotd.toml"), atomically: true, encoding: .utf8)
-        return (directory, ["--dev", "--state-dir", directory.path("state"), "--config", directory.path("keyrotd.toml")])
+        return (
+            directory, ["--dev", "--state-dir", directory.path("state"), "--config", directory.path("keyrotd.toml")]
+        )
     }
 
     func shell(_ sql: String, _ directory: TemporaryDirectory) throws -> String {
@@ -32,7 +34,9 @@ import Testing
         let rotated = try await DaemonProcess.eventually(timeout: 20) {
             let counts = try? shell(
                 "SELECT (SELECT count(*) FROM rotation_history WHERE event = 'rotated') >= 3 AND "
-                    + "(SELECT count(*) FROM key_status WHERE state = 'retired') >= 1", directory)
+                    + "(SELECT count(*) FROM key_status WHERE state = 'retired') >= 1",
+                directory
+            )
             return counts == "1"
         }
         #expect(rotated, "log: \(daemon.log)")
@@ -42,8 +46,13 @@ import Testing
         #expect(
             try shell(
                 "SELECT count(*) FROM key_status WHERE state = 'grace' AND grace_until <= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-1 second')",
-                directory) == "0")
-        #expect(try shell("SELECT count(*) FROM key_status WHERE state = 'retired' AND grace_until > retired_at", directory) == "0")
+                directory
+            ) == "0"
+        )
+        #expect(
+            try shell("SELECT count(*) FROM key_status WHERE state = 'retired' AND grace_until > retired_at", directory)
+                == "0"
+        )
 
         let stopping = Date()
         daemon.send(SIGTERM)
@@ -57,25 +66,35 @@ import Testing
         let (directory, arguments) = try setUp("[workspace.acme]\nrotate_every = \"2s\"\ngrace = \"1s\"\n")
         defer { directory.remove() }
         let first = try DaemonProcess(arguments: arguments, logFile: directory.path("log1"))
-        #expect(try await DaemonProcess.eventually(timeout: 20) {
-            (try? shell("SELECT count(*) FROM rotation_history WHERE event = 'rotated'", directory)) == "1"
-        })
+        #expect(
+            try await DaemonProcess.eventually(timeout: 20) {
+                (try? shell("SELECT count(*) FROM rotation_history WHERE event = 'rotated'", directory)) == "1"
+            }
+        )
         first.send(SIGKILL)
         _ = try await first.waitForExit(timeout: 5)
-        let rotationsBefore = Int(try shell("SELECT count(*) FROM rotation_history WHERE event = 'rotated'", directory))!
+        let rotationsBefore = Int(
+            try shell("SELECT count(*) FROM rotation_history WHERE event = 'rotated'", directory)
+        )!
 
         // Down for more than two periods; the restarted daemon must rotate once at start, then on schedule.
         try await Task.sleep(for: .seconds(5))
         let restartedAt = Int64(Date().timeIntervalSince1970)
         let second = try DaemonProcess(arguments: arguments, logFile: directory.path("log2"))
-        #expect(try await DaemonProcess.eventually(timeout: 20) {
-            Int(try shell("SELECT count(*) FROM rotation_history WHERE event = 'rotated'", directory))! >= rotationsBefore + 2
-        })
+        #expect(
+            try await DaemonProcess.eventually(timeout: 20) {
+                Int(try shell("SELECT count(*) FROM rotation_history WHERE event = 'rotated'", directory))!
+                    >= rotationsBefore + 2
+            }
+        )
         second.send(SIGTERM)
         #expect(try await second.waitForExit(timeout: 2) == 0)
 
-        let rotations = try shell("SELECT seq, CAST(strftime('%s', at) AS INTEGER) FROM rotation_history WHERE event = 'rotated'", directory)
-            .split(separator: "\n").map { Int64($0.split(separator: "|")[1])! }
+        let rotations = try shell(
+            "SELECT seq, CAST(strftime('%s', at) AS INTEGER) FROM rotation_history WHERE event = 'rotated'",
+            directory
+        )
+        .split(separator: "\n").map { Int64($0.split(separator: "|")[1])! }
         let afterRestart = rotations.filter { $0 >= restartedAt }
         #expect(afterRestart.count >= 2)
         #expect(afterRestart.first! - restartedAt <= 1, "the catch-up runs at start")
@@ -91,7 +110,10 @@ import Testing
         var environment = ProcessInfo.processInfo.environment
         environment["CREDENTIALS_DIRECTORY"] = nil
         let result = try ProcessResult.run(
-            DaemonProcess.builtBinary, ["--state-dir", directory.path("state")], environment: environment)
+            DaemonProcess.builtBinary,
+            ["--state-dir", directory.path("state")],
+            environment: environment
+        )
         #expect(result.status == 78)
         #expect(result.standardError.contains("no master key"))
         #expect(result.standardError.contains("$CREDENTIALS_DIRECTORY"))
@@ -111,16 +133,20 @@ import Testing
         let (directory, arguments) = try setUp()
         defer { directory.remove() }
         let first = try DaemonProcess(arguments: arguments, logFile: directory.path("log"))
-        #expect(try await DaemonProcess.eventually(timeout: 20) {
-            (try? shell("SELECT count(*) FROM workspaces", directory)) == "1"
-        })
+        #expect(
+            try await DaemonProcess.eventually(timeout: 20) {
+                (try? shell("SELECT count(*) FROM workspaces", directory)) == "1"
+            }
+        )
         first.send(SIGTERM)
         #expect(try await first.waitForExit(timeout: 2) == 0)
         let before = try shell("SELECT count(*) FROM audit_log", directory)
 
         try Data(repeating: 9, count: 32).write(to: URL(fileURLWithPath: directory.path("other.key")))
         let result = try ProcessResult.run(
-            DaemonProcess.builtBinary, arguments + ["--master-key-file", directory.path("other.key")])
+            DaemonProcess.builtBinary,
+            arguments + ["--master-key-file", directory.path("other.key")]
+        )
         #expect(result.status == 78)
         #expect(result.standardError.contains("master key does not open"))
         #expect(try shell("SELECT count(*) FROM audit_log", directory) == before)

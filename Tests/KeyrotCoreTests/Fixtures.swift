@@ -7,7 +7,13 @@ enum Fixture {
     static let other = try! WorkspaceName("other")
 
     static func policy(rotateEvery: TimeSpan = .seconds(100), grace: TimeSpan = .seconds(30)) -> RotationPolicy {
-        try! RotationPolicy(algorithm: .hs256, rotateEvery: rotateEvery, grace: grace, tokenTTL: .seconds(10), maxTokenTTL: .seconds(60))
+        try! RotationPolicy(
+            algorithm: .hs256,
+            rotateEvery: rotateEvery,
+            grace: grace,
+            tokenTTL: .seconds(10),
+            maxTokenTTL: .seconds(60)
+        )
     }
 
     /// A key of the workspace its id names (`acme.1` belongs to `acme`).

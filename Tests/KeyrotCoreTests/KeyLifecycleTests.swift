@@ -23,7 +23,10 @@ import Testing
     ])
     func graceNeverEndsBeforeTheLastTokenExpires(tokensValidUntil: Int64?, expectedEnd: Int64) {
         let end = KeyLifecycle.graceUntil(
-            now: Fixture.t0, grace: .seconds(30), tokensValidUntil: tokensValidUntil.map { Fixture.t0 + .seconds($0) })
+            now: Fixture.t0,
+            grace: .seconds(30),
+            tokensValidUntil: tokensValidUntil.map { Fixture.t0 + .seconds($0) }
+        )
         #expect(end == Fixture.t0 + .seconds(expectedEnd))
     }
 

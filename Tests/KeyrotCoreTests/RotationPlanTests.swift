@@ -6,7 +6,10 @@ import Testing
 
     @Test func nothingIsDueBeforeThePeriodEnds() {
         let plan = RotationPlan(
-            policies: policies, keys: [Fixture.key("acme.1", .active, activatedAt: 0)], now: Fixture.t0 + .seconds(99))
+            policies: policies,
+            keys: [Fixture.key("acme.1", .active, activatedAt: 0)],
+            now: Fixture.t0 + .seconds(99)
+        )
         #expect(plan.due.isEmpty)
         #expect(plan.nextDeadline == Fixture.t0 + .seconds(100))
     }
@@ -44,7 +47,10 @@ import Testing
 
     @Test func theNextDeadlineIsTheEarliestOfAllWorkspaces() {
         let plan = RotationPlan(
-            policies: [Fixture.acme: Fixture.policy(rotateEvery: .seconds(100)), Fixture.other: Fixture.policy(rotateEvery: .seconds(30))],
+            policies: [
+                Fixture.acme: Fixture.policy(rotateEvery: .seconds(100)),
+                Fixture.other: Fixture.policy(rotateEvery: .seconds(30)),
+            ],
             keys: [
                 Fixture.key("acme.1", .active, activatedAt: 0),
                 Fixture.key("other.1", .active, activatedAt: 5),
@@ -68,7 +74,8 @@ import Testing
             plan.due == [
                 .retire(Fixture.acme, keyID: "acme.1"), .retire(Fixture.other, keyID: "other.1"), .rotate(Fixture.acme),
                 .rotate(Fixture.other),
-            ])
+            ]
+        )
     }
 
     @Test func withNoWorkspacesNothingIsEverDue() {

@@ -4,20 +4,39 @@ import Testing
 @Suite struct RotationPolicyTests {
     @Test func refusesSpansThatDoNotFitTogether() {
         #expect(throws: KeyrotError.self) {
-            try RotationPolicy(algorithm: .hs256, rotateEvery: .zero, grace: .zero, tokenTTL: .hours(1), maxTokenTTL: .hours(1))
+            try RotationPolicy(
+                algorithm: .hs256,
+                rotateEvery: .zero,
+                grace: .zero,
+                tokenTTL: .hours(1),
+                maxTokenTTL: .hours(1)
+            )
         }
         #expect(throws: KeyrotError.self) {
-            try RotationPolicy(algorithm: .hs256, rotateEvery: .days(1), grace: .seconds(-1), tokenTTL: .hours(1), maxTokenTTL: .hours(1))
+            try RotationPolicy(
+                algorithm: .hs256,
+                rotateEvery: .days(1),
+                grace: .seconds(-1),
+                tokenTTL: .hours(1),
+                maxTokenTTL: .hours(1)
+            )
         }
         #expect(throws: KeyrotError.self) {
-            try RotationPolicy(algorithm: .hs256, rotateEvery: .days(1), grace: .zero, tokenTTL: .hours(2), maxTokenTTL: .hours(1))
+            try RotationPolicy(
+                algorithm: .hs256,
+                rotateEvery: .days(1),
+                grace: .zero,
+                tokenTTL: .hours(2),
+                maxTokenTTL: .hours(1)
+            )
         }
     }
 
     @Test func describesItselfInConfigWords() {
         #expect(
             RotationPolicy.standard.description
-                == "algorithm=HS256 rotate_every=30d grace=7d token_ttl=1h max_token_ttl=1d")
+                == "algorithm=HS256 rotate_every=30d grace=7d token_ttl=1h max_token_ttl=1d"
+        )
     }
 
     @Test func listsOnlyTheSettingsThatChange() throws {

@@ -8,7 +8,8 @@ import Testing
     }
 
     @Test(arguments: [
-        "", "Acme", "-acme", "_acme", "ac me", "acme.1", "acme/1", "ümlaut", "a\u{0}b", String(repeating: "x", count: 65),
+        "", "Acme", "-acme", "_acme", "ac me", "acme.1", "acme/1", "ümlaut", "a\u{0}b",
+        String(repeating: "x", count: 65),
     ])
     func rejectsUnsafeNames(name: String) {
         #expect(throws: KeyrotError.invalidWorkspaceName(name)) { try WorkspaceName(name) }

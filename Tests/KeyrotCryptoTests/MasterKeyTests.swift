@@ -11,7 +11,9 @@ import Testing
     @Test func aesGCMMatchesTheGCMSpecificationVector() throws {
         let key = [UInt8](hex: "feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308")
         let plaintext = [UInt8](
-            hex: "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39")
+            hex:
+                "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39"
+        )
         let aad = [UInt8](hex: "feedfacedeadbeeffeedfacedeadbeefabaddad2")
         let nonce = [UInt8](hex: "cafebabefacedbaddecaf888")
         let expectedCiphertext =
@@ -31,7 +33,13 @@ import Testing
         try key.withUnsafeBytes { key in
             try opened.withUnsafeMutableBytes { output in
                 try AESGCM.open(
-                    key: key, nonce: nonce[...], associatedData: aad, ciphertext: ciphertext[...], tag: tag[...], into: output)
+                    key: key,
+                    nonce: nonce[...],
+                    associatedData: aad,
+                    ciphertext: ciphertext[...],
+                    tag: tag[...],
+                    into: output
+                )
             }
         }
         #expect(opened == plaintext)

@@ -37,23 +37,27 @@ import Testing
         #expect(configuration.workspaces[try WorkspaceName("demo")]?.rotateEvery == .minutes(1))
     }
 
-    @Test(arguments: [
-        ("[workspace.acme]\nrotate_every = \"2x\"", "[workspace.acme] rotate_every", "unknown unit 'x'"),
-        ("[workspace.acme]\nrotate_evry = \"2s\"", "[workspace.acme] rotate_evry", "unknown setting"),
-        ("[defaults]\nalgorithm = \"none\"", "[defaults] algorithm", "not HS256, HS384 or HS512"),
-        ("[defaults]\ngrace = 7", "[defaults] grace", "must be a string"),
-        ("[workspace.Acme]\ngrace = \"1s\"", "[workspace.Acme]", "invalid workspace name"),
-        ("[defaults]\ntoken_ttl = \"2h\"\nmax_token_ttl = \"1h\"", "[defaults]", "shorter than token_ttl"),
-        ("[workspace.acme]\nrotate_every = \"0s\"", "[workspace.acme]", "at least 1s"),
-        ("[defautls]\ngrace = \"1s\"", "defautls", "unknown setting"),
-        ("workspace = 3", "workspace", "must be tables"),
-        ("[workspace.acme\n", nil, "line 1"),
-    ] as [(String, String?, String)])
+    @Test(
+        arguments: [
+            ("[workspace.acme]\nrotate_every = \"2x\"", "[workspace.acme] rotate_every", "unknown unit 'x'"),
+            ("[workspace.acme]\nrotate_evry = \"2s\"", "[workspace.acme] rotate_evry", "unknown setting"),
+            ("[defaults]\nalgorithm = \"none\"", "[defaults] algorithm", "not HS256, HS384 or HS512"),
+            ("[defaults]\ngrace = 7", "[defaults] grace", "must be a string"),
+            ("[workspace.Acme]\ngrace = \"1s\"", "[workspace.Acme]", "invalid workspace name"),
+            ("[defaults]\ntoken_ttl = \"2h\"\nmax_token_ttl = \"1h\"", "[defaults]", "shorter than token_ttl"),
+            ("[workspace.acme]\nrotate_every = \"0s\"", "[workspace.acme]", "at least 1s"),
+            ("[defautls]\ngrace = \"1s\"", "defautls", "unknown setting"),
+            ("workspace = 3", "workspace", "must be tables"),
+            ("[workspace.acme\n", nil, "line 1"),
+        ] as [(String, String?, String)]
+    )
     func aBadConfigurationNamesTheFileTheSettingAndTheProblem(toml: String, key: String?, problem: String) {
         #expect {
             try DaemonConfiguration(toml: toml, file: "/etc/keyrotd/keyrotd.toml")
         } throws: { error in
-            guard case DaemonError.configuration(let file, let reportedKey, let reportedProblem) = error else { return false }
+            guard case DaemonError.configuration(let file, let reportedKey, let reportedProblem) = error else {
+                return false
+            }
             return file == "/etc/keyrotd/keyrotd.toml" && reportedKey == key && reportedProblem.contains(problem)
                 && (error as? DaemonError)?.exitCode == 78
         }

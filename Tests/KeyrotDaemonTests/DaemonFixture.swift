@@ -44,8 +44,11 @@ struct DaemonFixture {
     func startDevelopmentDaemon(configuration: String? = nil) throws -> Daemon {
         try Daemon(
             options: DaemonOptions(
-                development: true, stateDirectory: stateDirectory, configurationFile: try configuration ?? configurationFile(),
-                environment: [:]),
+                development: true,
+                stateDirectory: stateDirectory,
+                configurationFile: try configuration ?? configurationFile(),
+                environment: [:]
+            ),
             clock: clock,
             logger: logger
         )

@@ -23,17 +23,27 @@ import Testing
     @Test func outsideDevModeAMissingCredentialIsNamed() throws {
         let fixture = try DaemonFixture()
         #expect {
-            try Daemon(options: DaemonOptions(stateDirectory: fixture.stateDirectory, environment: [:]), clock: fixture.clock, logger: fixture.logger)
+            try Daemon(
+                options: DaemonOptions(stateDirectory: fixture.stateDirectory, environment: [:]),
+                clock: fixture.clock,
+                logger: fixture.logger
+            )
         } throws: { error in
             let error = error as? DaemonError
-            return error?.exitCode == 78 && "\(error!)".contains("CREDENTIALS_DIRECTORY") && "\(error!)".contains("master-key")
+            return error?.exitCode == 78 && "\(error!)".contains("CREDENTIALS_DIRECTORY")
+                && "\(error!)".contains("master-key")
         }
         let credentials = fixture.directory.path("credentials")
         try FileManager.default.createDirectory(atPath: credentials, withIntermediateDirectories: true)
         #expect {
             try Daemon(
-                options: DaemonOptions(stateDirectory: fixture.stateDirectory, environment: ["CREDENTIALS_DIRECTORY": credentials]),
-                clock: fixture.clock, logger: fixture.logger)
+                options: DaemonOptions(
+                    stateDirectory: fixture.stateDirectory,
+                    environment: ["CREDENTIALS_DIRECTORY": credentials]
+                ),
+                clock: fixture.clock,
+                logger: fixture.logger
+            )
         } throws: { error in
             "\(error)".contains("missing from $CREDENTIALS_DIRECTORY (\(credentials))")
         }
@@ -43,10 +53,16 @@ import Testing
         let fixture = try DaemonFixture()
         let credentials = fixture.directory.path("credentials")
         try FileManager.default.createDirectory(atPath: credentials, withIntermediateDirectories: true)
-        try (String(repeating: "ab", count: 32) + "\n").write(toFile: credentials + "/master-key", atomically: true, encoding: .utf8)
+        try (String(repeating: "ab", count: 32) + "\n").write(
+            toFile: credentials + "/master-key",
+            atomically: true,
+            encoding: .utf8
+        )
         let options = DaemonOptions(
-            stateDirectory: fixture.stateDirectory, configurationFile: try fixture.configurationFile(),
-            environment: ["CREDENTIALS_DIRECTORY": credentials])
+            stateDirectory: fixture.stateDirectory,
+            configurationFile: try fixture.configurationFile(),
+            environment: ["CREDENTIALS_DIRECTORY": credentials]
+        )
         _ = try Daemon(options: options, clock: fixture.clock, logger: fixture.logger)
         // The same key in raw form opens the same database.
         try Data(repeating: 0xAB, count: 32).write(to: URL(fileURLWithPath: credentials + "/master-key"))
@@ -54,14 +70,23 @@ import Testing
         #expect(try fixture.shell("SELECT count(*) FROM workspaces") == "1")
     }
 
-    @Test(arguments: [Data([1, 2, 3]), Data(repeating: 0x41, count: 33), Data(String(repeating: "zz", count: 32).utf8)])
+    @Test(arguments: [
+        Data([1, 2, 3]), Data(repeating: 0x41, count: 33), Data(String(repeating: "zz", count: 32).utf8),
+    ])
     func aMalformedMasterKeyFileIsRefused(contents: Data) throws {
         let fixture = try DaemonFixture()
         let keyFile = fixture.directory.path("bad.key")
         try contents.write(to: URL(fileURLWithPath: keyFile))
         #expect {
-            try Daemon(options: DaemonOptions(stateDirectory: fixture.stateDirectory, masterKeyFile: keyFile, environment: [:]),
-                       clock: fixture.clock, logger: fixture.logger)
+            try Daemon(
+                options: DaemonOptions(
+                    stateDirectory: fixture.stateDirectory,
+                    masterKeyFile: keyFile,
+                    environment: [:]
+                ),
+                clock: fixture.clock,
+                logger: fixture.logger
+            )
         } throws: { error in
             guard case DaemonError.masterKeyInvalid(keyFile, let problem) = error else { return false }
             return problem.contains("32 raw bytes or 64 hex digits")
@@ -77,9 +102,15 @@ import Testing
         #expect {
             try Daemon(
                 options: DaemonOptions(
-                    development: true, stateDirectory: fixture.stateDirectory, configurationFile: try fixture.configurationFile(),
-                    masterKeyFile: wrongKey, environment: [:]),
-                clock: fixture.clock, logger: fixture.logger)
+                    development: true,
+                    stateDirectory: fixture.stateDirectory,
+                    configurationFile: try fixture.configurationFile(),
+                    masterKeyFile: wrongKey,
+                    environment: [:]
+                ),
+                clock: fixture.clock,
+                logger: fixture.logger
+            )
         } throws: { error in
             guard case DaemonError.databaseRefused(let message) = error else { return false }
             return message.contains("master key does not open") && (error as? DaemonError)?.exitCode == 78

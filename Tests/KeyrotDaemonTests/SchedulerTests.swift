@@ -32,10 +32,12 @@ import Testing
         #expect(deadlines == [2, 4, 5, 6, 7, 8, 9, 10, 11])
         #expect(
             try fixture.shell("SELECT event, count(*) FROM rotation_history GROUP BY event ORDER BY event")
-                == "grace_expired|3\nrotated|5\nworkspace_created|1")
+                == "grace_expired|3\nrotated|5\nworkspace_created|1"
+        )
         #expect(
             try fixture.shell("SELECT key_id, state FROM key_status")
-                == "acme.6|active\nacme.5|grace\nacme.4|grace\nacme.3|retired\nacme.2|retired\nacme.1|retired")
+                == "acme.6|active\nacme.5|grace\nacme.4|grace\nacme.3|retired\nacme.2|retired\nacme.1|retired"
+        )
         let now = (t0 + .seconds(10)).secondsSinceEpoch
         #expect(try fixture.shell("SELECT count(*) FROM keys WHERE state = 'grace' AND grace_until <= \(now)") == "0")
         #expect(try fixture.shell("SELECT count(*) FROM keys WHERE state = 'retired' AND grace_until > \(now)") == "0")
@@ -57,17 +59,28 @@ import Testing
 
         #expect(
             try fixture.shell("SELECT event, count(*) FROM rotation_history GROUP BY event ORDER BY event")
-                == "grace_expired|2\nrotated|3\nworkspace_created|1")
-        #expect(try fixture.shell("SELECT key_id, state FROM key_status WHERE state <> 'retired'") == "acme.4|active\nacme.3|grace")
+                == "grace_expired|2\nrotated|3\nworkspace_created|1"
+        )
+        #expect(
+            try fixture.shell("SELECT key_id, state FROM key_status WHERE state <> 'retired'")
+                == "acme.4|active\nacme.3|grace"
+        )
     }
 
     @Test func aRestartWithAChangedConfigurationUpdatesThePolicyAndNeverDeletes() throws {
         let fixture = try DaemonFixture()
-        _ = try fixture.startDevelopmentDaemon(configuration: try fixture.configurationFile("[workspace.acme]\n[workspace.beta]\n"))
-        _ = try fixture.startDevelopmentDaemon(configuration: try fixture.configurationFile("[workspace.acme]\nrotate_every = \"5s\"\n"))
+        _ = try fixture.startDevelopmentDaemon(
+            configuration: try fixture.configurationFile("[workspace.acme]\n[workspace.beta]\n")
+        )
+        _ = try fixture.startDevelopmentDaemon(
+            configuration: try fixture.configurationFile("[workspace.acme]\nrotate_every = \"5s\"\n")
+        )
         #expect(
-            try fixture.shell("SELECT seq, workspace, event, detail FROM rotation_history WHERE event <> 'workspace_created'")
-                == "3|acme|workspace_updated|rotate_every 30d -> 5s")
+            try fixture.shell(
+                "SELECT seq, workspace, event, detail FROM rotation_history WHERE event <> 'workspace_created'"
+            )
+                == "3|acme|workspace_updated|rotate_every 30d -> 5s"
+        )
         #expect(try fixture.shell("SELECT group_concat(name) FROM workspaces") == "acme,beta")
     }
 
@@ -78,8 +91,11 @@ import Testing
             _ = rotationService(daemon, fixture).performDueWork(at: t0 + .seconds(Int64(second)))
         }
         let masterKey = try MasterKey(
-            SecretBytes(copying: try Data(contentsOf: URL(fileURLWithPath: fixture.directory.path("state/master.key")))))
-        let rows = try fixture.shell("SELECT key_id || ' ' || hex(sealed_secret) FROM keys WHERE sealed_secret IS NOT NULL")
+            SecretBytes(copying: try Data(contentsOf: URL(fileURLWithPath: fixture.directory.path("state/master.key"))))
+        )
+        let rows = try fixture.shell(
+            "SELECT key_id || ' ' || hex(sealed_secret) FROM keys WHERE sealed_secret IS NOT NULL"
+        )
         let secrets = try rows.split(separator: "\n").map { line in
             let parts = line.split(separator: " ")
             let sealed = Data([UInt8](hex: String(parts[1])))
@@ -93,8 +109,11 @@ import Testing
             for encoding in [
                 secret.map { String(format: "%02x", $0) }.joined(), secret.map { String(format: "%02X", $0) }.joined(),
                 secret.base64EncodedString(),
-                secret.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-                    .replacingOccurrences(of: "=", with: ""),
+                secret.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(
+                    of: "/",
+                    with: "_"
+                )
+                .replacingOccurrences(of: "=", with: ""),
             ] {
                 #expect(!logText.contains(encoding.prefix(24)))
             }

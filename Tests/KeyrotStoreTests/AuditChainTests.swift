@@ -16,11 +16,28 @@ import Testing
     func busyFixture() throws -> StoreFixture {
         let fixture = try StoreFixture()
         let store = fixture.store
-        try store.createWorkspace(acme, policy: StoreFixture.policy(rotateEvery: 100, grace: 10), at: t0, actor: admin, reason: "it's a test | with quotes")
+        try store.createWorkspace(
+            acme,
+            policy: StoreFixture.policy(rotateEvery: 100, grace: 10),
+            at: t0,
+            actor: admin,
+            reason: "it's a test | with quotes"
+        )
         try store.rotate(acme, mode: .scheduled, reason: "scheduled", at: t0 + .seconds(100), actor: admin)
         try store.retireExpiredGraceKey(acme, keyID: "acme.1", at: t0 + .seconds(110), actor: admin)
-        try store.flagLeak(acme, keyID: "acme.2", reason: "leaked\nin logs", at: t0 + .seconds(120), actor: AuditActor(uid: 1001, pid: 77))
-        try store.ensureWorkspace(acme, policy: StoreFixture.policy(rotateEvery: 50), at: t0 + .seconds(130), actor: admin)
+        try store.flagLeak(
+            acme,
+            keyID: "acme.2",
+            reason: "leaked\nin logs",
+            at: t0 + .seconds(120),
+            actor: AuditActor(uid: 1001, pid: 77)
+        )
+        try store.ensureWorkspace(
+            acme,
+            policy: StoreFixture.policy(rotateEvery: 50),
+            at: t0 + .seconds(130),
+            actor: admin
+        )
         return fixture
     }
 
@@ -37,10 +54,14 @@ import Testing
         let history = try fixture.store.history()
         var previous = ""
         for entry in history {
-            func quote(_ text: String?) -> String { text.map { "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" } ?? "NULL" }
+            func quote(_ text: String?) -> String {
+                text.map { "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" } ?? "NULL"
+            }
             let fields = [
-                previous, "\(entry.seq)", "\(entry.at.secondsSinceEpoch)", quote(entry.workspace.rawValue), quote(entry.event.rawValue),
-                quote(entry.keyID), quote(entry.previousKeyID), quote(entry.reason), quote(entry.detail), "\(entry.actor.uid)",
+                previous, "\(entry.seq)", "\(entry.at.secondsSinceEpoch)", quote(entry.workspace.rawValue),
+                quote(entry.event.rawValue),
+                quote(entry.keyID), quote(entry.previousKeyID), quote(entry.reason), quote(entry.detail),
+                "\(entry.actor.uid)",
                 "\(entry.actor.pid)",
             ]
             let digest = SHA3.digest(bits: 256, of: Array(fields.joined(separator: "|").utf8))!
@@ -48,12 +69,18 @@ import Testing
             #expect(entry.chainHash == hex, "row \(entry.seq)")
             previous = hex.uppercased()
         }
-        #expect(try fixture.shell("SELECT chain_hash FROM rotation_history ORDER BY seq DESC LIMIT 1") == history.last?.chainHash)
+        #expect(
+            try fixture.shell("SELECT chain_hash FROM rotation_history ORDER BY seq DESC LIMIT 1")
+                == history.last?.chainHash
+        )
     }
 
     @Test func theAuditLogRejectsUpdateAndDelete() throws {
         let fixture = try busyFixture()
-        let update = try SQLiteShell.run("UPDATE audit_log SET reason = 'nothing to see' WHERE seq = 2;", database: fixture.databasePath)
+        let update = try SQLiteShell.run(
+            "UPDATE audit_log SET reason = 'nothing to see' WHERE seq = 2;",
+            database: fixture.databasePath
+        )
         let delete = try SQLiteShell.run("DELETE FROM audit_log WHERE seq = 6;", database: fixture.databasePath)
         #expect(update.standardError.contains("audit_log is append-only"))
         #expect(delete.standardError.contains("audit_log is append-only"))
@@ -62,7 +89,9 @@ import Testing
 
     @Test func aRowChangedBehindTheTriggersBackBreaksTheChain() throws {
         let fixture = try busyFixture()
-        _ = try fixture.shell("DROP TRIGGER audit_log_rejects_update; UPDATE audit_log SET actor_uid = 0 WHERE seq = 4;")
+        _ = try fixture.shell(
+            "DROP TRIGGER audit_log_rejects_update; UPDATE audit_log SET actor_uid = 0 WHERE seq = 4;"
+        )
         #expect(try fixture.shell("SELECT seq, problem FROM audit_chain_breaks") == "4|row or its predecessor changed")
         #expect(try fixture.store.auditChainBreaks() == [4])
     }
@@ -82,11 +111,16 @@ import Testing
             ("DELETE FROM workspaces;", "never deleted"),
             ("UPDATE keys SET leaked = 1 WHERE key_id = 'acme.3';", "CHECK constraint failed"),
             ("UPDATE keys SET sealed_secret = NULL WHERE key_id = 'acme.3';", "CHECK constraint failed"),
-            ("""
-             INSERT INTO keys (workspace_id, key_id, generation, state, sealed_secret, created_at, activated_at)
-             VALUES (1, 'acme.99', 99, 'active', x'00', 0, 0);
-             """, "UNIQUE constraint failed"),
-            ("INSERT INTO workspaces (name, algorithm, rotate_every_seconds, grace_seconds, token_ttl_seconds, max_token_ttl_seconds, created_at) VALUES ('Bad Name', 'HS256', 1, 0, 1, 1, 0);", "CHECK constraint failed"),
+            (
+                """
+                INSERT INTO keys (workspace_id, key_id, generation, state, sealed_secret, created_at, activated_at)
+                VALUES (1, 'acme.99', 99, 'active', x'00', 0, 0);
+                """, "UNIQUE constraint failed"
+            ),
+            (
+                "INSERT INTO workspaces (name, algorithm, rotate_every_seconds, grace_seconds, token_ttl_seconds, max_token_ttl_seconds, created_at) VALUES ('Bad Name', 'HS256', 1, 0, 1, 1, 0);",
+                "CHECK constraint failed"
+            ),
             ("UPDATE workspaces SET rotate_every_seconds = 'soon';", "cannot store TEXT value in INTEGER column"),
         ]
         for (sql, message) in attempts {
@@ -99,7 +133,11 @@ import Testing
     @Test func noPlaintextKeyMaterialIsInTheDatabaseFiles() throws {
         let fixture = try busyFixture()
         let sealed = try fixture.store.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT w.name, k.key_id, k.sealed_secret FROM keys k JOIN workspaces w ON w.id = k.workspace_id WHERE sealed_secret IS NOT NULL")
+            try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT w.name, k.key_id, k.sealed_secret FROM keys k JOIN workspaces w ON w.id = k.workspace_id WHERE sealed_secret IS NOT NULL"
+            )
         }
         #expect(!sealed.isEmpty)
         var secrets: [[UInt8]] = []

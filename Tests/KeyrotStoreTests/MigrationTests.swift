@@ -11,13 +11,18 @@ import Testing
         .appending(path: "Migrations")
 
     @Test func theEmbeddedMigrationsAreExactlyTheMigrationsDirectory() throws {
-        let files = try FileManager.default.contentsOfDirectory(atPath: Self.migrationsDirectory.path(percentEncoded: false))
-            .filter { $0.hasSuffix(".sql") }
-            .sorted()
+        let files = try FileManager.default.contentsOfDirectory(
+            atPath: Self.migrationsDirectory.path(percentEncoded: false)
+        )
+        .filter { $0.hasSuffix(".sql") }
+        .sorted()
         #expect(!files.isEmpty)
         #expect(MigrationFile.embedded.map(\.fileName) == files)
         for file in MigrationFile.embedded {
-            let onDisk = try String(contentsOf: Self.migrationsDirectory.appending(path: file.fileName), encoding: .utf8)
+            let onDisk = try String(
+                contentsOf: Self.migrationsDirectory.appending(path: file.fileName),
+                encoding: .utf8
+            )
             #expect(file.sql == onDisk, "\(file.fileName) differs from its embedded copy")
         }
     }
@@ -35,7 +40,12 @@ import Testing
 
     @Test func reopeningAppliesNothingTwice() throws {
         let fixture = try StoreFixture()
-        try fixture.store.createWorkspace(StoreFixture.acme, policy: StoreFixture.policy(), at: StoreFixture.t0, actor: StoreFixture.admin)
+        try fixture.store.createWorkspace(
+            StoreFixture.acme,
+            policy: StoreFixture.policy(),
+            at: StoreFixture.t0,
+            actor: StoreFixture.admin
+        )
         let reopened = try StoreFixture.open(fixture.databasePath, masterKey: fixture.masterKey)
         #expect(try reopened.history().count == 1)
         #expect(try fixture.shell("SELECT count(*) FROM grdb_migrations") == "\(MigrationFile.embedded.count)")
@@ -63,11 +73,18 @@ import Testing
 
     @Test func theWrongMasterKeyCannotOpenTheDatabaseAndChangesNothing() throws {
         let fixture = try StoreFixture()
-        try fixture.store.createWorkspace(StoreFixture.acme, policy: StoreFixture.policy(), at: StoreFixture.t0, actor: StoreFixture.admin)
+        try fixture.store.createWorkspace(
+            StoreFixture.acme,
+            policy: StoreFixture.policy(),
+            at: StoreFixture.t0,
+            actor: StoreFixture.admin
+        )
         let before = try fixture.shell("SELECT hex(sealed) FROM master_key_canary; SELECT count(*) FROM audit_log")
         #expect(throws: StoreError.wrongMasterKey(path: fixture.databasePath)) {
             try StoreFixture.open(fixture.databasePath, masterKey: try MasterKey.generate())
         }
-        #expect(try fixture.shell("SELECT hex(sealed) FROM master_key_canary; SELECT count(*) FROM audit_log") == before)
+        #expect(
+            try fixture.shell("SELECT hex(sealed) FROM master_key_canary; SELECT count(*) FROM audit_log") == before
+        )
     }
 }

@@ -12,7 +12,13 @@ import Testing
 
     @Test func aNewWorkspaceHasOneActiveKeyAndAnAuditRow() throws {
         let fixture = try StoreFixture()
-        let entries = try fixture.store.createWorkspace(acme, policy: StoreFixture.policy(), at: t0, actor: admin, reason: "onboarding")
+        let entries = try fixture.store.createWorkspace(
+            acme,
+            policy: StoreFixture.policy(),
+            at: t0,
+            actor: admin,
+            reason: "onboarding"
+        )
         #expect(entries.map(\.event) == [.workspaceCreated])
         #expect(entries[0].keyID == "acme.1")
         #expect(entries[0].actor == admin)
@@ -25,10 +31,24 @@ import Testing
 
     @Test func aScheduledRotationHappensOnlyWhenDueAndKeepsTheOldKeyInGrace() throws {
         let fixture = try StoreFixture()
-        try fixture.store.createWorkspace(acme, policy: StoreFixture.policy(rotateEvery: 100, grace: 30), at: t0, actor: admin)
+        try fixture.store.createWorkspace(
+            acme,
+            policy: StoreFixture.policy(rotateEvery: 100, grace: 30),
+            at: t0,
+            actor: admin
+        )
 
-        #expect(try fixture.store.rotate(acme, mode: .scheduled, reason: "scheduled", at: t0 + .seconds(99), actor: admin).isEmpty)
-        let entries = try fixture.store.rotate(acme, mode: .scheduled, reason: "scheduled", at: t0 + .seconds(100), actor: admin)
+        #expect(
+            try fixture.store.rotate(acme, mode: .scheduled, reason: "scheduled", at: t0 + .seconds(99), actor: admin)
+                .isEmpty
+        )
+        let entries = try fixture.store.rotate(
+            acme,
+            mode: .scheduled,
+            reason: "scheduled",
+            at: t0 + .seconds(100),
+            actor: admin
+        )
         #expect(entries.map(\.event) == [.rotated])
         #expect(entries[0].keyID == "acme.2")
         #expect(entries[0].previousKeyID == "acme.1")
@@ -36,14 +56,25 @@ import Testing
         let old = try fixture.store.keyRing(of: acme).key(withID: "acme.1")
         #expect(old?.graceUntil == t0 + .seconds(130))
         // Asking again at the same moment does nothing: a repeated or concurrent call cannot rotate twice.
-        #expect(try fixture.store.rotate(acme, mode: .scheduled, reason: "scheduled", at: t0 + .seconds(100), actor: admin).isEmpty)
+        #expect(
+            try fixture.store.rotate(acme, mode: .scheduled, reason: "scheduled", at: t0 + .seconds(100), actor: admin)
+                .isEmpty
+        )
     }
 
     @Test func graceWaitsForTheLastTokenTheKeySigned() throws {
         let fixture = try StoreFixture()
-        try fixture.store.createWorkspace(acme, policy: StoreFixture.policy(rotateEvery: 100, grace: 30), at: t0, actor: admin)
+        try fixture.store.createWorkspace(
+            acme,
+            policy: StoreFixture.policy(rotateEvery: 100, grace: 30),
+            at: t0,
+            actor: admin
+        )
         try fixture.store.pool.write { db in
-            try db.execute(sql: "UPDATE keys SET tokens_valid_until = ? WHERE key_id = 'acme.1'", arguments: [(t0 + .seconds(500)).secondsSinceEpoch])
+            try db.execute(
+                sql: "UPDATE keys SET tokens_valid_until = ? WHERE key_id = 'acme.1'",
+                arguments: [(t0 + .seconds(500)).secondsSinceEpoch]
+            )
         }
         try fixture.store.rotate(acme, mode: .scheduled, reason: nil, at: t0 + .seconds(100), actor: admin)
         #expect(try fixture.store.keyRing(of: acme).key(withID: "acme.1")?.graceUntil == t0 + .seconds(500))
@@ -55,7 +86,14 @@ import Testing
         let sealer = MasterKeySealer(masterKey: fixture.masterKey)
         try fixture.store.pool.write { db in
             let workspaceID = try Int64.fetchOne(db, sql: "SELECT id FROM workspaces WHERE name = 'acme'")!
-            _ = try db.insertGeneratedKey(workspaceID: workspaceID, workspace: acme, algorithm: .hs256, state: .pending, at: t0, sealer: sealer)
+            _ = try db.insertGeneratedKey(
+                workspaceID: workspaceID,
+                workspace: acme,
+                algorithm: .hs256,
+                state: .pending,
+                at: t0,
+                sealer: sealer
+            )
         }
         try fixture.store.rotate(acme, mode: .scheduled, reason: nil, at: t0 + .seconds(100), actor: admin)
         #expect(try fixture.keys() == ["acme.1": .grace, "acme.2": .active])
@@ -64,41 +102,75 @@ import Testing
     @Test func anEmergencyRotationRevokesTheOldKeyAtOnce() throws {
         let fixture = try StoreFixture()
         try fixture.store.createWorkspace(acme, policy: StoreFixture.policy(), at: t0, actor: admin)
-        let entries = try fixture.store.rotate(acme, mode: .emergency, reason: "leaked in CI logs", at: t0 + .seconds(5), actor: admin)
+        let entries = try fixture.store.rotate(
+            acme,
+            mode: .emergency,
+            reason: "leaked in CI logs",
+            at: t0 + .seconds(5),
+            actor: admin
+        )
         #expect(entries.map(\.event) == [.emergencyRotated])
         #expect(entries[0].reason == "leaked in CI logs")
         #expect(try fixture.keys() == ["acme.1": .revoked, "acme.2": .active])
-        #expect(try fixture.shell("SELECT sealed_secret IS NULL, revoked_at FROM keys WHERE key_id = 'acme.1'") == "1|\((t0 + .seconds(5)).secondsSinceEpoch)")
+        #expect(
+            try fixture.shell("SELECT sealed_secret IS NULL, revoked_at FROM keys WHERE key_id = 'acme.1'")
+                == "1|\((t0 + .seconds(5)).secondsSinceEpoch)"
+        )
     }
 
     @Test func flaggingTheActiveKeyAsLeakedRevokesItAndRotatesInOneTransaction() throws {
         let fixture = try StoreFixture()
         try fixture.store.createWorkspace(acme, policy: StoreFixture.policy(), at: t0, actor: admin)
-        let entries = try fixture.store.flagLeak(acme, keyID: "acme.1", reason: "pasted in a ticket", at: t0 + .seconds(1), actor: admin)
+        let entries = try fixture.store.flagLeak(
+            acme,
+            keyID: "acme.1",
+            reason: "pasted in a ticket",
+            at: t0 + .seconds(1),
+            actor: admin
+        )
         #expect(entries.map(\.event) == [.leakFlagged, .emergencyRotated])
         #expect(entries.map(\.keyID) == ["acme.1", "acme.2"])
         #expect(entries[1].previousKeyID == "acme.1")
         #expect(try fixture.keys() == ["acme.1": .revoked, "acme.2": .active])
         #expect(try fixture.store.keyRing(of: acme).key(withID: "acme.1")?.leaked == true)
         // Flagging it again changes nothing.
-        #expect(try fixture.store.flagLeak(acme, keyID: "acme.1", reason: nil, at: t0 + .seconds(2), actor: admin).isEmpty)
+        #expect(
+            try fixture.store.flagLeak(acme, keyID: "acme.1", reason: nil, at: t0 + .seconds(2), actor: admin).isEmpty
+        )
     }
 
     @Test func flaggingAGraceKeyLeavesTheActiveKeyAlone() throws {
         let fixture = try StoreFixture()
         try fixture.store.createWorkspace(acme, policy: StoreFixture.policy(), at: t0, actor: admin)
         try fixture.store.rotate(acme, mode: .scheduled, reason: nil, at: t0 + .seconds(100), actor: admin)
-        let entries = try fixture.store.flagLeak(acme, keyID: "acme.1", reason: "old laptop", at: t0 + .seconds(101), actor: admin)
+        let entries = try fixture.store.flagLeak(
+            acme,
+            keyID: "acme.1",
+            reason: "old laptop",
+            at: t0 + .seconds(101),
+            actor: admin
+        )
         #expect(entries.map(\.event) == [.leakFlagged])
         #expect(try fixture.keys() == ["acme.1": .revoked, "acme.2": .active])
     }
 
     @Test func revokingNeedsAKeyThatStillVerifies() throws {
         let fixture = try StoreFixture()
-        try fixture.store.createWorkspace(acme, policy: StoreFixture.policy(rotateEvery: 100, grace: 10), at: t0, actor: admin)
+        try fixture.store.createWorkspace(
+            acme,
+            policy: StoreFixture.policy(rotateEvery: 100, grace: 10),
+            at: t0,
+            actor: admin
+        )
         try fixture.store.rotate(acme, mode: .scheduled, reason: nil, at: t0 + .seconds(100), actor: admin)
-        #expect(try fixture.store.retireExpiredGraceKey(acme, keyID: "acme.1", at: t0 + .seconds(109), actor: admin).isEmpty)
-        #expect(try fixture.store.retireExpiredGraceKey(acme, keyID: "acme.1", at: t0 + .seconds(110), actor: admin).map(\.event) == [.graceExpired])
+        #expect(
+            try fixture.store.retireExpiredGraceKey(acme, keyID: "acme.1", at: t0 + .seconds(109), actor: admin).isEmpty
+        )
+        #expect(
+            try fixture.store.retireExpiredGraceKey(acme, keyID: "acme.1", at: t0 + .seconds(110), actor: admin).map(
+                \.event
+            ) == [.graceExpired]
+        )
         #expect(throws: KeyrotError.keyNotRevocable(keyID: "acme.1", state: .retired)) {
             try fixture.store.revoke(acme, keyID: "acme.1", reason: nil, at: t0 + .seconds(111), actor: admin)
         }
@@ -108,7 +180,13 @@ import Testing
         #expect(throws: KeyrotError.workspaceNotFound("nope")) {
             try fixture.store.rotate(try WorkspaceName("nope"), mode: .emergency, reason: nil, at: t0, actor: admin)
         }
-        let revoked = try fixture.store.revoke(acme, keyID: "acme.2", reason: "decommissioned", at: t0 + .seconds(112), actor: admin)
+        let revoked = try fixture.store.revoke(
+            acme,
+            keyID: "acme.2",
+            reason: "decommissioned",
+            at: t0 + .seconds(112),
+            actor: admin
+        )
         #expect(revoked.map(\.event) == [.revoked, .emergencyRotated])
         #expect(throws: KeyrotError.keyNotRevocable(keyID: "acme.2", state: .revoked)) {
             try fixture.store.revoke(acme, keyID: "acme.2", reason: nil, at: t0 + .seconds(113), actor: admin)
@@ -117,20 +195,34 @@ import Testing
 
     @Test func retiredAndRevokedKeysLoseTheirMaterialButKeepTheirRow() throws {
         let fixture = try StoreFixture()
-        try fixture.store.createWorkspace(acme, policy: StoreFixture.policy(rotateEvery: 100, grace: 10), at: t0, actor: admin)
+        try fixture.store.createWorkspace(
+            acme,
+            policy: StoreFixture.policy(rotateEvery: 100, grace: 10),
+            at: t0,
+            actor: admin
+        )
         try fixture.store.rotate(acme, mode: .scheduled, reason: nil, at: t0 + .seconds(100), actor: admin)
         try fixture.store.retireExpiredGraceKey(acme, keyID: "acme.1", at: t0 + .seconds(110), actor: admin)
         try fixture.store.rotate(acme, mode: .emergency, reason: nil, at: t0 + .seconds(120), actor: admin)
         #expect(
             try fixture.shell("SELECT key_id, state, material FROM key_status ORDER BY key_id")
-                == "acme.1|retired|destroyed\nacme.2|revoked|destroyed\nacme.3|active|sealed")
+                == "acme.1|retired|destroyed\nacme.2|revoked|destroyed\nacme.3|active|sealed"
+        )
     }
 
     @Test func thePolicyIsUpdatedOnlyWhenItChanges() throws {
         let fixture = try StoreFixture()
-        #expect(try fixture.store.ensureWorkspace(acme, policy: StoreFixture.policy(), at: t0, actor: admin).map(\.event) == [.workspaceCreated])
+        #expect(
+            try fixture.store.ensureWorkspace(acme, policy: StoreFixture.policy(), at: t0, actor: admin).map(\.event)
+                == [.workspaceCreated]
+        )
         #expect(try fixture.store.ensureWorkspace(acme, policy: StoreFixture.policy(), at: t0, actor: admin).isEmpty)
-        let changed = try fixture.store.ensureWorkspace(acme, policy: StoreFixture.policy(rotateEvery: 200), at: t0, actor: admin)
+        let changed = try fixture.store.ensureWorkspace(
+            acme,
+            policy: StoreFixture.policy(rotateEvery: 200),
+            at: t0,
+            actor: admin
+        )
         #expect(changed.map(\.event) == [.workspaceUpdated])
         #expect(changed[0].detail == "rotate_every 1min 40s -> 3min 20s")
         #expect(try fixture.store.policy(of: acme) == StoreFixture.policy(rotateEvery: 200))

@@ -36,8 +36,12 @@ struct StoreFixture {
 
     static func policy(rotateEvery: Int64 = 100, grace: Int64 = 30) -> RotationPolicy {
         try! RotationPolicy(
-            algorithm: .hs256, rotateEvery: .seconds(rotateEvery), grace: .seconds(grace), tokenTTL: .seconds(10),
-            maxTokenTTL: .seconds(60))
+            algorithm: .hs256,
+            rotateEvery: .seconds(rotateEvery),
+            grace: .seconds(grace),
+            tokenTTL: .seconds(10),
+            maxTokenTTL: .seconds(60)
+        )
     }
 
     func keys(_ workspace: WorkspaceName = acme) throws -> [String: KeyState] {

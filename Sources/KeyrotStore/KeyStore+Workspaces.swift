@@ -40,19 +40,7 @@ extension KeyStore {
                     sealer: sealer
                 )
             }
-            guard current.policy != policy else { return [] }
-            return [
-                try Self.update(
-                    name,
-                    id: current.id,
-                    from: current.policy,
-                    to: policy,
-                    at: now,
-                    actor: actor,
-                    reason: reason,
-                    in: db
-                )
-            ]
+            return try Self.update(name, current: current, to: policy, at: now, actor: actor, reason: reason, in: db)
         }
     }
 
@@ -66,20 +54,15 @@ extension KeyStore {
         reason: String? = nil
     ) throws -> [AuditEntry] {
         try pool.write { db in
-            let current = try db.workspace(named: name)
-            guard current.policy != policy else { return [] }
-            return [
-                try Self.update(
-                    name,
-                    id: current.id,
-                    from: current.policy,
-                    to: policy,
-                    at: now,
-                    actor: actor,
-                    reason: reason,
-                    in: db
-                )
-            ]
+            try Self.update(
+                name,
+                current: db.workspace(named: name),
+                to: policy,
+                at: now,
+                actor: actor,
+                reason: reason,
+                in: db
+            )
         }
     }
 
@@ -126,16 +109,17 @@ extension KeyStore {
         return [entry]
     }
 
+    /// Writes `policy` and its audit row, naming only the settings that changed; nothing if none did.
     private static func update(
         _ name: WorkspaceName,
-        id: Int64,
-        from old: RotationPolicy,
+        current: (id: Int64, policy: RotationPolicy),
         to policy: RotationPolicy,
         at now: Timestamp,
         actor: AuditActor,
         reason: String?,
         in db: Database
-    ) throws -> AuditEntry {
+    ) throws -> [AuditEntry] {
+        guard current.policy != policy else { return [] }
         try db.execute(
             sql: """
                 UPDATE workspaces SET algorithm = ?, rotate_every_seconds = ?, grace_seconds = ?,
@@ -144,17 +128,18 @@ extension KeyStore {
                 """,
             arguments: [
                 policy.algorithm.rawValue, policy.rotateEvery.seconds, policy.grace.seconds, policy.tokenTTL.seconds,
-                policy.maxTokenTTL.seconds, id,
+                policy.maxTokenTTL.seconds, current.id,
             ]
         )
-        return try db.appendAudit(
+        let entry = try db.appendAudit(
             at: now,
             workspace: name,
             event: .workspaceUpdated,
             keyID: nil,
             reason: reason,
-            detail: old.changes(to: policy),
+            detail: current.policy.changes(to: policy),
             actor: actor
         )
+        return [entry]
     }
 }

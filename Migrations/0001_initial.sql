@@ -13,6 +13,8 @@ CREATE TABLE workspaces (
     grace_seconds INTEGER NOT NULL CHECK (grace_seconds >= 0),
     token_ttl_seconds INTEGER NOT NULL CHECK (token_ttl_seconds >= 1),
     max_token_ttl_seconds INTEGER NOT NULL CHECK (max_token_ttl_seconds >= token_ttl_seconds),
+    require_kid INTEGER NOT NULL DEFAULT 0 CHECK (require_kid IN (0, 1)),
+    clock_skew_seconds INTEGER NOT NULL DEFAULT 60 CHECK (clock_skew_seconds >= 0),
     created_at INTEGER NOT NULL
 ) STRICT;
 

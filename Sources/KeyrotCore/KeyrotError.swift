@@ -9,6 +9,7 @@ public enum KeyrotError: Error, Equatable, Sendable, CustomStringConvertible {
     case workspaceExists(String)
     case keyNotFound(workspace: String, keyID: String)
     case keyNotRevocable(keyID: String, state: KeyState)
+    case invalidTokenRequest(String)
 
     public var description: String {
         switch self {
@@ -26,6 +27,8 @@ public enum KeyrotError: Error, Equatable, Sendable, CustomStringConvertible {
             "workspace \"\(workspace)\" has no key \"\(keyID)\""
         case .keyNotRevocable(let keyID, let state):
             "key \"\(keyID)\" is \(state.rawValue): it verifies nothing already"
+        case .invalidTokenRequest(let reason):
+            "cannot sign: \(reason)"
         }
     }
 }

@@ -12,17 +12,25 @@ public struct RotationPolicy: Hashable, Sendable {
     public var tokenTTL: TimeSpan
     /// The longest lifetime a caller may ask for.
     public var maxTokenTTL: TimeSpan
+    /// Whether a token must name its key (`kid`); when false, a token without one is tried against every
+    /// verifying key (Intercom-style signers send no `kid`).
+    public var requireKeyID: Bool
+    /// How far `exp`, `nbf` and `iat` may be off, for clocks that disagree.
+    public var clockSkew: TimeSpan
 
     public init(
         algorithm: SigningAlgorithm,
         rotateEvery: TimeSpan,
         grace: TimeSpan,
         tokenTTL: TimeSpan,
-        maxTokenTTL: TimeSpan
+        maxTokenTTL: TimeSpan,
+        requireKeyID: Bool = false,
+        clockSkew: TimeSpan = .seconds(60)
     ) throws(KeyrotError) {
         guard rotateEvery.seconds >= 1 else { throw .invalidPolicy("rotate_every must be at least 1s") }
         guard grace.seconds >= 0 else { throw .invalidPolicy("grace must not be negative") }
         guard tokenTTL.seconds >= 1 else { throw .invalidPolicy("token_ttl must be at least 1s") }
+        guard clockSkew.seconds >= 0 else { throw .invalidPolicy("clock_skew must not be negative") }
         guard maxTokenTTL >= tokenTTL else {
             throw .invalidPolicy("max_token_ttl (\(maxTokenTTL)) is shorter than token_ttl (\(tokenTTL))")
         }
@@ -31,9 +39,12 @@ public struct RotationPolicy: Hashable, Sendable {
         self.grace = grace
         self.tokenTTL = tokenTTL
         self.maxTokenTTL = maxTokenTTL
+        self.requireKeyID = requireKeyID
+        self.clockSkew = clockSkew
     }
 
-    /// keyrotd's built-in defaults: HS256, rotate every 30 days, 7 days of grace, 1 h tokens (at most 24 h).
+    /// keyrotd's built-in defaults: HS256, rotate every 30 days, 7 days of grace, 1 h tokens (at most 24 h),
+    /// `kid` optional, 60 s of clock skew.
     public static let standard = try! RotationPolicy(
         algorithm: .hs256,
         rotateEvery: .days(30),
@@ -48,7 +59,8 @@ extension RotationPolicy: CustomStringConvertible {
     var settings: [(name: String, value: String)] {
         [
             ("algorithm", algorithm.rawValue), ("rotate_every", "\(rotateEvery)"), ("grace", "\(grace)"),
-            ("token_ttl", "\(tokenTTL)"), ("max_token_ttl", "\(maxTokenTTL)"),
+            ("token_ttl", "\(tokenTTL)"), ("max_token_ttl", "\(maxTokenTTL)"), ("require_kid", "\(requireKeyID)"),
+            ("clock_skew", "\(clockSkew)"),
         ]
     }
 

@@ -2,7 +2,9 @@ import KeyrotCore
 import TOMLKit
 
 extension DaemonConfiguration {
-    private static let policyKeys: Set<String> = ["algorithm", "rotate_every", "grace", "token_ttl", "max_token_ttl"]
+    private static let policyKeys: Set<String> = [
+        "algorithm", "rotate_every", "grace", "token_ttl", "max_token_ttl", "require_kid", "clock_skew",
+    ]
     private static let topLevelKeys: Set<String> = ["defaults", "workspace"]
 
     /// Parses the TOML configuration; `file` names it in errors.
@@ -14,6 +16,8 @@ extension DaemonConfiguration {
     /// grace = "7d"
     /// token_ttl = "1h"
     /// max_token_ttl = "24h"      # default: the larger of 24h and token_ttl
+    /// require_kid = false        # true: tokens without a kid are rejected
+    /// clock_skew = "60s"         # leeway for exp, nbf and iat
     ///
     /// [workspace.acme]           # a workspace to create at start; keys as in [defaults]
     /// rotate_every = "2s"
@@ -95,6 +99,13 @@ extension DaemonConfiguration {
             }
             algorithm = parsed
         }
+        var requireKeyID = base.requireKeyID
+        if let value = table["require_kid"] {
+            guard let flag = value.bool else {
+                throw .configuration(file: file, key: "[\(section)] require_kid", problem: "must be true or false")
+            }
+            requireKeyID = flag
+        }
         let tokenTTL = try span("token_ttl") ?? base.tokenTTL
         let inheritedMax = max(base.maxTokenTTL, tokenTTL)
         do {
@@ -103,7 +114,9 @@ extension DaemonConfiguration {
                 rotateEvery: span("rotate_every") ?? base.rotateEvery,
                 grace: span("grace") ?? base.grace,
                 tokenTTL: tokenTTL,
-                maxTokenTTL: span("max_token_ttl") ?? inheritedMax
+                maxTokenTTL: span("max_token_ttl") ?? inheritedMax,
+                requireKeyID: requireKeyID,
+                clockSkew: span("clock_skew") ?? base.clockSkew
             )
         } catch let error as KeyrotError {
             throw .configuration(file: file, key: "[\(section)]", problem: error.description)

@@ -35,7 +35,9 @@ extension RotationPolicy {
             rotateEvery: .seconds(row["rotate_every_seconds"]),
             grace: .seconds(row["grace_seconds"]),
             tokenTTL: .seconds(row["token_ttl_seconds"]),
-            maxTokenTTL: .seconds(row["max_token_ttl_seconds"])
+            maxTokenTTL: .seconds(row["max_token_ttl_seconds"]),
+            requireKeyID: row["require_kid"],
+            clockSkew: .seconds(row["clock_skew_seconds"])
         )
     }
 }

@@ -81,12 +81,13 @@ extension KeyStore {
         try db.execute(
             sql: """
                 INSERT INTO workspaces (name, algorithm, rotate_every_seconds, grace_seconds, token_ttl_seconds,
-                    max_token_ttl_seconds, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                    max_token_ttl_seconds, require_kid, clock_skew_seconds, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 name.rawValue, policy.algorithm.rawValue, policy.rotateEvery.seconds, policy.grace.seconds,
-                policy.tokenTTL.seconds, policy.maxTokenTTL.seconds, now.secondsSinceEpoch,
+                policy.tokenTTL.seconds, policy.maxTokenTTL.seconds, policy.requireKeyID, policy.clockSkew.seconds,
+                now.secondsSinceEpoch,
             ]
         )
         let keyID = try db.insertGeneratedKey(
@@ -123,12 +124,12 @@ extension KeyStore {
         try db.execute(
             sql: """
                 UPDATE workspaces SET algorithm = ?, rotate_every_seconds = ?, grace_seconds = ?,
-                    token_ttl_seconds = ?, max_token_ttl_seconds = ?
+                    token_ttl_seconds = ?, max_token_ttl_seconds = ?, require_kid = ?, clock_skew_seconds = ?
                 WHERE id = ?
                 """,
             arguments: [
                 policy.algorithm.rawValue, policy.rotateEvery.seconds, policy.grace.seconds, policy.tokenTTL.seconds,
-                policy.maxTokenTTL.seconds, current.id,
+                policy.maxTokenTTL.seconds, policy.requireKeyID, policy.clockSkew.seconds, current.id,
             ]
         )
         let entry = try db.appendAudit(

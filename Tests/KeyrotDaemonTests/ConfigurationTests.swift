@@ -17,15 +17,23 @@ import Testing
         [workspace.billing]
         algorithm = "HS512"
         token_ttl = "2d"
+        require_kid = true
+        clock_skew = "5s"
         """
 
     @Test func workspacesInheritTheDefaultsTheyDoNotOverride() throws {
         let configuration = try DaemonConfiguration(toml: Self.sample, file: "keyrotd.toml")
         #expect(configuration.defaults == .standard)
         let acme = try #require(configuration.workspaces[try WorkspaceName("acme")])
-        #expect(acme.description == "algorithm=HS256 rotate_every=2s grace=3s token_ttl=1h max_token_ttl=1d")
+        #expect(
+            acme.description
+                == "algorithm=HS256 rotate_every=2s grace=3s token_ttl=1h max_token_ttl=1d require_kid=false clock_skew=1min"
+        )
         let billing = try #require(configuration.workspaces[try WorkspaceName("billing")])
-        #expect(billing.description == "algorithm=HS512 rotate_every=30d grace=7d token_ttl=2d max_token_ttl=2d")
+        #expect(
+            billing.description
+                == "algorithm=HS512 rotate_every=30d grace=7d token_ttl=2d max_token_ttl=2d require_kid=true clock_skew=5s"
+        )
     }
 
     @Test func anEmptyFileMeansTheBuiltInDefaultsAndNoWorkspaces() throws {
@@ -43,6 +51,7 @@ import Testing
             ("[workspace.acme]\nrotate_evry = \"2s\"", "[workspace.acme] rotate_evry", "unknown setting"),
             ("[defaults]\nalgorithm = \"none\"", "[defaults] algorithm", "not HS256, HS384 or HS512"),
             ("[defaults]\ngrace = 7", "[defaults] grace", "must be a string"),
+            ("[defaults]\nrequire_kid = \"yes\"", "[defaults] require_kid", "must be true or false"),
             ("[workspace.Acme]\ngrace = \"1s\"", "[workspace.Acme]", "invalid workspace name"),
             ("[defaults]\ntoken_ttl = \"2h\"\nmax_token_ttl = \"1h\"", "[defaults]", "shorter than token_ttl"),
             ("[workspace.acme]\nrotate_every = \"0s\"", "[workspace.acme]", "at least 1s"),

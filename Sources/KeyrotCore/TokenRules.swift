@@ -1,0 +1,149 @@
+import Foundation
+
+/// The rules of keyrotd's tokens: JWS compact serialization (RFC 7515) with HMAC (HS256/384/512), the claims
+/// keyrotd writes when it signs, and the checks it makes when it verifies. Pure: the MAC is computed by the caller.
+public enum TokenRules {
+    /// Tokens larger than this are rejected unread (``TokenRejection/tooLarge``).
+    public static let maximumTokenSize = 8192
+    /// The longest `user_id`, in UTF-8 bytes.
+    public static let maximumUserIDLength = 256
+    /// The most JSON the extra claims of one token may take, in bytes.
+    public static let maximumExtraClaimsSize = 4096
+    /// Claims keyrotd sets itself and a caller can never supply.
+    public static let reservedClaims: Set<String> = ["user_id", "iat", "exp", "nbf"]
+
+    /// The signing input (`base64url(header).base64url(claims)`) of a token for `request`, signed with `key`
+    /// at `now`, and the expiry it carries.
+    ///
+    /// - Throws: ``KeyrotError/invalidTokenRequest(_:)`` for an empty or oversized `user_id`, a reserved or
+    ///   oversized extra claim, or a non-positive TTL.
+    public static func signingInput(
+        for request: TokenRequest,
+        keyID: String,
+        policy: RotationPolicy,
+        now: Timestamp
+    ) throws(KeyrotError) -> (signingInput: String, expiresAt: Timestamp) {
+        guard !request.userID.isEmpty else { throw .invalidTokenRequest("user_id must not be empty") }
+        guard request.userID.utf8.count <= maximumUserIDLength else {
+            throw .invalidTokenRequest("user_id is longer than \(maximumUserIDLength) bytes")
+        }
+        if let reserved = request.extraClaims.keys.sorted().first(where: reservedClaims.contains) {
+            throw .invalidTokenRequest("the claim \"\(reserved)\" is set by keyrotd and cannot be supplied")
+        }
+        let ttl = min(request.ttl ?? policy.tokenTTL, policy.maxTokenTTL)
+        guard ttl.seconds >= 1 else { throw .invalidTokenRequest("ttl must be at least 1s") }
+        let expiresAt = now + ttl
+
+        let extra = try encodeJSON(ExtraClaims(claims: request.extraClaims))
+        guard extra.count <= maximumExtraClaimsSize + 2 else {
+            throw .invalidTokenRequest("extra claims take more than \(maximumExtraClaimsSize) bytes")
+        }
+        let header = try encodeJSON(Header(alg: policy.algorithm.rawValue, typ: "JWT", kid: keyID))
+        var claims = try encodeJSON(
+            StandardClaims(user_id: request.userID, iat: now.secondsSinceEpoch, exp: expiresAt.secondsSinceEpoch)
+        )
+        if extra.count > 2 {  // splice the extra members after the standard ones: {"user_id":…,"exp":…,EXTRA}
+            claims.removeLast()
+            claims.append(UInt8(ascii: ","))
+            claims.append(contentsOf: extra.dropFirst())
+        }
+        return (Base64URL.encode(header) + "." + Base64URL.encode(claims), expiresAt)
+    }
+
+    /// The compact token: the signing input, a dot, and the base64url MAC.
+    public static func token(signingInput: String, signature: [UInt8]) -> String {
+        signingInput + "." + Base64URL.encode(signature)
+    }
+
+    /// Checks `token` against a workspace's keys at `now`.
+    ///
+    /// - Parameter signatureMatches: whether `signature` is the MAC of `signingInput` under `key`; the caller
+    ///   computes it (with a constant-time comparison).
+    /// - Returns: the verified token, or the rejection with the key id it concerned (if any).
+    public static func verify(
+        _ token: String,
+        ring: KeyRing,
+        policy: RotationPolicy,
+        now: Timestamp,
+        signatureMatches: (_ key: KeyRecord, _ signingInput: Substring, _ signature: [UInt8]) -> Bool
+    ) -> Result<VerifiedToken, TokenFailure> {
+        guard token.utf8.count <= maximumTokenSize else { return .failure(TokenFailure(.tooLarge)) }
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3,
+            let headerBytes = Base64URL.decode(parts[0]),
+            let header = try? JSONDecoder().decode(ReceivedHeader.self, from: Data(headerBytes)),
+            let signature = Base64URL.decode(parts[2])
+        else { return .failure(TokenFailure(.malformed)) }
+        guard header.alg.lowercased() != "none", header.alg == policy.algorithm.rawValue else {
+            return .failure(TokenFailure(.unsupportedAlgorithm))
+        }
+        guard header.crit == nil else { return .failure(TokenFailure(.malformed)) }
+
+        let candidates: [KeyRecord]
+        if let keyID = header.kid {
+            guard let key = ring.key(withID: keyID) else { return .failure(TokenFailure(.unknownKey, keyID: keyID)) }
+            if key.state == .revoked { return .failure(TokenFailure(.revokedKey, keyID: keyID)) }
+            guard key.verifies(at: now) else { return .failure(TokenFailure(.retiredKey, keyID: keyID)) }
+            candidates = [key]
+        } else {
+            guard !policy.requireKeyID else { return .failure(TokenFailure(.unknownKey)) }
+            candidates = ring.verifyingKeys(at: now)
+        }
+        let signingInput = token[token.startIndex..<parts[1].endIndex]
+        guard let key = candidates.first(where: { signatureMatches($0, signingInput, signature) }) else {
+            return .failure(TokenFailure(.badSignature, keyID: header.kid))
+        }
+
+        guard let claimBytes = Base64URL.decode(parts[1]),
+            let claims = try? JSONDecoder().decode(ReceivedClaims.self, from: Data(claimBytes))
+        else { return .failure(TokenFailure(.malformed, keyID: key.keyID)) }
+        let leeway = Double(policy.clockSkew.seconds)
+        let now = Double(now.secondsSinceEpoch)
+        guard let exp = claims.exp, now < exp + leeway else {
+            return .failure(TokenFailure(.expired, keyID: key.keyID))
+        }
+        if let nbf = claims.nbf, nbf > now + leeway { return .failure(TokenFailure(.notYetValid, keyID: key.keyID)) }
+        if let iat = claims.iat, iat > now + leeway { return .failure(TokenFailure(.notYetValid, keyID: key.keyID)) }
+        guard let userID = claims.userID, !userID.isEmpty else {
+            return .failure(TokenFailure(.missingUserID, keyID: key.keyID))
+        }
+        return .success(
+            VerifiedToken(
+                keyID: key.keyID,
+                userID: userID,
+                issuedAt: claims.iat.map { Timestamp(secondsSinceEpoch: Int64($0.rounded(.down))) },
+                expiresAt: Timestamp(secondsSinceEpoch: Int64(exp.rounded(.down))),
+                extraClaims: claims.extra
+            )
+        )
+    }
+
+    private static func encodeJSON(_ value: some Encodable) throws(KeyrotError) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        do { return Array(try encoder.encode(value)) } catch {
+            throw .invalidTokenRequest("a claim cannot be encoded as JSON (\(error))")
+        }
+    }
+}
+
+/// A token that verified: which key, whose, and until when.
+public struct VerifiedToken: Hashable, Sendable {
+    public var keyID: String
+    public var userID: String
+    public var issuedAt: Timestamp?
+    public var expiresAt: Timestamp
+    /// The claims other than `user_id`, `iat`, `exp` and `nbf` that are strings, numbers or booleans.
+    public var extraClaims: [String: ClaimValue]
+}
+
+/// A rejection and the key id it concerned, if the token named one.
+public struct TokenFailure: Error, Hashable, Sendable {
+    public var reason: TokenRejection
+    public var keyID: String?
+
+    public init(_ reason: TokenRejection, keyID: String? = nil) {
+        self.reason = reason
+        self.keyID = keyID
+    }
+}

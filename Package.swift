@@ -71,7 +71,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "KeyrotCoreTests", dependencies: ["KeyrotCore"], swiftSettings: strict),
-        .testTarget(name: "KeyrotCryptoTests", dependencies: ["KeyrotCore", "KeyrotCrypto"], swiftSettings: strict),
+        .testTarget(
+            name: "KeyrotCryptoTests",
+            dependencies: ["KeyrotCore", "KeyrotCrypto", "KeyrotTestSupport"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "KeyrotStoreTests",
             dependencies: [

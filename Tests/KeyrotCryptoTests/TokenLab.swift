@@ -1,0 +1,86 @@
+import Foundation
+import KeyrotCore
+import KeyrotCrypto
+
+/// A workspace's keys with their secrets in memory, to sign and verify real HMAC tokens through the core's rules.
+struct TokenLab {
+    static let now = Timestamp(secondsSinceEpoch: 1_795_600_000)
+    static let acme = try! WorkspaceName("acme")
+
+    var policy: RotationPolicy
+    var keys: [KeyRecord]
+    var secrets: [String: SecretBytes]
+
+    init(policy: RotationPolicy? = nil) throws {
+        self.policy =
+            try policy
+            ?? RotationPolicy(
+                algorithm: .hs256,
+                rotateEvery: .days(1),
+                grace: .hours(1),
+                tokenTTL: .minutes(15),
+                maxTokenTTL: .hours(1)
+            )
+        let t = Self.now
+        keys = [
+            KeyRecord(workspace: Self.acme, keyID: "acme.1", state: .revoked, createdAt: t + .seconds(-9000)),
+            KeyRecord(
+                workspace: Self.acme,
+                keyID: "acme.2",
+                state: .grace,
+                createdAt: t + .seconds(-7200),
+                activatedAt: t + .seconds(-7200),
+                graceUntil: t + .seconds(-1)
+            ),
+            KeyRecord(
+                workspace: Self.acme,
+                keyID: "acme.3",
+                state: .grace,
+                createdAt: t + .seconds(-3600),
+                activatedAt: t + .seconds(-3600),
+                graceUntil: t + .seconds(600)
+            ),
+            KeyRecord(
+                workspace: Self.acme,
+                keyID: "acme.4",
+                state: .active,
+                createdAt: t + .seconds(-60),
+                activatedAt: t + .seconds(-60)
+            ),
+        ]
+        secrets = [:]
+        for key in keys { secrets[key.keyID] = try SecureRandom.secret(count: 32) }
+    }
+
+    /// Signs `request` with the active key, as the daemon does.
+    func sign(_ request: TokenRequest, at time: Timestamp = now) throws -> String {
+        let key = KeyRing(keys: keys).signingKey!
+        let (input, _) = try TokenRules.signingInput(for: request, keyID: key.keyID, policy: policy, now: time)
+        return TokenRules.token(
+            signingInput: input,
+            signature: HMAC.authenticationCode(policy.algorithm, key: secrets[key.keyID]!, message: Array(input.utf8))
+        )
+    }
+
+    /// Verifies `token` against the lab's keys at `time`.
+    func verify(_ token: String, at time: Timestamp = now) -> Result<VerifiedToken, TokenFailure> {
+        TokenRules.verify(token, ring: KeyRing(keys: keys), policy: policy, now: time) { key, input, signature in
+            HMAC.isValid(signature, for: input.utf8, key: secrets[key.keyID]!, algorithm: policy.algorithm)
+        }
+    }
+
+    /// A token with exactly this header and these claims (JSON text), signed with `secret` (or key `keyID`'s).
+    func forge(header: String, claims: String, keyID: String = "acme.4", secret: SecretBytes? = nil) -> String {
+        let input = Base64URL.encode(Array(header.utf8)) + "." + Base64URL.encode(Array(claims.utf8))
+        let key = secret ?? secrets[keyID]!
+        return TokenRules.token(
+            signingInput: input,
+            signature: HMAC.authenticationCode(policy.algorithm, key: key, message: Array(input.utf8))
+        )
+    }
+
+    func reason(_ token: String, at time: Timestamp = now) -> TokenRejection? {
+        if case .failure(let failure) = verify(token, at: time) { return failure.reason }
+        return nil
+    }
+}

@@ -14,6 +14,7 @@ import UnixSignals
 ///   ``DaemonError`` for it; once it returns, the daemon is ready.
 public final class Daemon: Sendable {
     public let store: KeyStore
+    public let tokens: TokenService
     public let configuration: DaemonConfiguration
     public let stateDirectory: String
     let clock: any WallClock
@@ -60,6 +61,7 @@ public final class Daemon: Sendable {
         } catch {
             throw .storage(path: databasePath, problem: "\(error)")
         }
+        tokens = TokenService(store: store, masterKey: masterKey)
         logger.info(
             "keyrotd ready",
             metadata: [

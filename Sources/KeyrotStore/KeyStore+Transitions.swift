@@ -15,7 +15,7 @@ extension KeyStore {
         at now: Timestamp,
         actor: AuditActor
     ) throws -> [AuditEntry] {
-        try pool.write { db in
+        try write { db in
             let workspace = try db.workspace(named: name)
             let active = try db.keys(of: workspace.id, where: "k.state = 'active'").first
             if mode == .scheduled, let active,
@@ -102,7 +102,7 @@ extension KeyStore {
         at now: Timestamp,
         actor: AuditActor
     ) throws -> [AuditEntry] {
-        try pool.write { db in
+        try write { db in
             let workspace = try db.workspace(named: name)
             guard
                 let key = try db.keys(of: workspace.id, where: "k.key_id = ? AND k.state = 'grace'", arguments: [keyID])
@@ -135,7 +135,7 @@ extension KeyStore {
         at now: Timestamp,
         actor: AuditActor
     ) throws -> [AuditEntry] {
-        try pool.write { db in
+        try write { db in
             let workspace = try db.workspace(named: name)
             guard let key = try db.keys(of: workspace.id, where: "k.key_id = ?", arguments: [keyID]).first else {
                 throw KeyrotError.keyNotFound(workspace: name.rawValue, keyID: keyID)

@@ -13,7 +13,7 @@ extension KeyStore {
         actor: AuditActor,
         reason: String? = nil
     ) throws -> [AuditEntry] {
-        try pool.write { db in
+        try write { db in
             try Self.create(name, policy: policy, at: now, actor: actor, reason: reason, in: db, sealer: sealer)
         }
     }
@@ -28,7 +28,7 @@ extension KeyStore {
         actor: AuditActor,
         reason: String? = nil
     ) throws -> [AuditEntry] {
-        try pool.write { db in
+        try write { db in
             guard let current = try db.workspaceIfExists(named: name) else {
                 return try Self.create(
                     name,
@@ -53,7 +53,7 @@ extension KeyStore {
         actor: AuditActor,
         reason: String? = nil
     ) throws -> [AuditEntry] {
-        try pool.write { db in
+        try write { db in
             try Self.update(
                 name,
                 current: db.workspace(named: name),

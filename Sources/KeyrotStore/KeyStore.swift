@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import KeyrotCore
+import Synchronization
 
 /// keyrotd's SQLite database: workspaces, their keys (sealed) and the hash-chained audit log.
 ///
@@ -15,6 +16,17 @@ public final class KeyStore: Sendable {
     let pool: DatabasePool
     let sealer: any KeySealer
     public let path: String
+    private let writes = Atomic<UInt64>(0)
+
+    /// Counts the write transactions this store has run (committed or not): a cache of what the store holds is
+    /// current while the revision it was read at is still the store's.
+    public var revision: UInt64 { writes.load(ordering: .acquiring) }
+
+    /// Runs `body` in a write transaction, then moves ``revision`` on.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        defer { writes.add(1, ordering: .releasing) }
+        return try pool.write(body)
+    }
 
     /// Opens (creating if needed) the database at `path`, refuses one written by a newer schema, applies the
     /// embedded migrations, and checks the master key against the canary.

@@ -1,0 +1,108 @@
+import Foundation
+import KeyrotCore
+import KeyrotCrypto
+import KeyrotStore
+import Synchronization
+
+/// Signs tokens with a workspace's active key and verifies them against its verifying keys, keeping each
+/// workspace's keys unsealed in memory until the store changes.
+///
+/// - Important: Before a token leaves, the store has recorded that its key's tokens may live until its `exp`
+///   (rounded up by ``watermarkSlack``), so a rotation's grace window never ends before a token it signed.
+public final class TokenService: Sendable {
+    /// How far past a token's `exp` the recorded bound is pushed, so steady signing writes at most about once
+    /// per slack interval per key, at the cost of a grace window up to this much longer than needed.
+    public static let watermarkSlack = TimeSpan.seconds(60)
+
+    /// One workspace's keys as the service uses them: the store snapshot and the opened secrets.
+    private struct Unsealed: Sendable {
+        let keys: WorkspaceKeys
+        let secrets: [String: SecretBytes]
+    }
+
+    private let store: KeyStore
+    private let masterKey: MasterKey
+    private let cache = Mutex<[WorkspaceName: Unsealed]>([:])
+
+    public init(store: KeyStore, masterKey: MasterKey) {
+        self.store = store
+        self.masterKey = masterKey
+    }
+
+    /// A token for `request`, signed with the workspace's active key at `now`.
+    ///
+    /// - Throws: ``KeyrotCore/KeyrotError`` for an unknown workspace or a bad request, or a store error.
+    public func sign(_ request: TokenRequest, for workspace: WorkspaceName, at now: Timestamp) throws -> SignedToken {
+        for _ in 0..<3 {
+            let unsealed = try keys(of: workspace)
+            guard let key = unsealed.keys.ring.signingKey, let secret = unsealed.secrets[key.keyID] else {
+                throw KeyrotError.keyNotFound(workspace: workspace.rawValue, keyID: "(active)")
+            }
+            let policy = unsealed.keys.policy
+            let (input, expiresAt) = try TokenRules.signingInput(
+                for: request,
+                keyID: key.keyID,
+                policy: policy,
+                now: now
+            )
+            if expiresAt > key.tokensValidUntil ?? Timestamp(secondsSinceEpoch: 0) {
+                let recorded = try store.recordTokensValid(
+                    until: expiresAt + Self.watermarkSlack,
+                    keyID: key.keyID,
+                    of: workspace
+                )
+                guard recorded else { continue }  // rotated meanwhile: sign with the new key
+            }
+            let signature = HMAC.authenticationCode(policy.algorithm, key: secret, message: input.utf8)
+            return SignedToken(
+                token: TokenRules.token(signingInput: input, signature: signature),
+                keyID: key.keyID,
+                issuedAt: now,
+                expiresAt: expiresAt
+            )
+        }
+        throw KeyrotError.invalidTokenRequest("the workspace kept rotating while signing; try again")
+    }
+
+    /// Checks `token` against the workspace's keys at `now`.
+    public func verify(
+        _ token: String,
+        for workspace: WorkspaceName,
+        at now: Timestamp
+    ) throws -> Result<
+        VerifiedToken, TokenFailure
+    > {
+        let unsealed = try keys(of: workspace)
+        return TokenRules.verify(token, ring: unsealed.keys.ring, policy: unsealed.keys.policy, now: now) {
+            key,
+            input,
+            signature in
+            guard let secret = unsealed.secrets[key.keyID] else { return false }
+            return HMAC.isValid(signature, for: input.utf8, key: secret, algorithm: unsealed.keys.policy.algorithm)
+        }
+    }
+
+    /// The workspace's keys, from the cache while the store has not written since, else freshly read and opened.
+    private func keys(of workspace: WorkspaceName) throws -> Unsealed {
+        let revision = store.revision
+        if let cached = cache.withLock({ $0[workspace] }), cached.keys.revision == revision {
+            return cached
+        }
+        let keys = try store.workspaceKeys(of: workspace)
+        var secrets: [String: SecretBytes] = [:]
+        for (keyID, sealed) in keys.sealedSecrets {
+            secrets[keyID] = try masterKey.open(sealed, for: .key(workspace: workspace, keyID: keyID))
+        }
+        let unsealed = Unsealed(keys: keys, secrets: secrets)
+        cache.withLock { $0[workspace] = unsealed }
+        return unsealed
+    }
+}
+
+/// A token keyrotd signed, with what a caller needs to know about it.
+public struct SignedToken: Hashable, Sendable {
+    public var token: String
+    public var keyID: String
+    public var issuedAt: Timestamp
+    public var expiresAt: Timestamp
+}

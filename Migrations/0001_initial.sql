@@ -4,6 +4,15 @@
 -- edited once shipped (a change is a new NNNN_name.sql file). Times are whole seconds since the Unix epoch,
 -- UTC; the views show them as ISO-8601 text. Tables are STRICT, so a value of the wrong type is refused.
 
+-- Which migration files built this database, with the SHA3-256 of their text: keyrotd refuses a database whose
+-- migrations differ from the ones it carries (an edited migration would otherwise go unnoticed).
+CREATE TABLE schema_migrations (
+    version INTEGER PRIMARY KEY,
+    file_name TEXT NOT NULL,
+    sha3 TEXT NOT NULL,
+    applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+) STRICT;
+
 CREATE TABLE workspaces (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE
@@ -26,6 +35,8 @@ CREATE TABLE keys (
     workspace_id INTEGER NOT NULL REFERENCES workspaces (id),
     key_id TEXT NOT NULL UNIQUE CHECK (length(key_id) BETWEEN 1 AND 128),
     generation INTEGER NOT NULL CHECK (generation >= 1),
+    -- The algorithm the key signs and verifies with: the workspace's when the key was made.
+    algorithm TEXT NOT NULL CHECK (algorithm IN ('HS256', 'HS384', 'HS512')),
     state TEXT NOT NULL CHECK (state IN ('pending', 'active', 'grace', 'retired', 'revoked')),
     leaked INTEGER NOT NULL DEFAULT 0 CHECK (leaked IN (0, 1) AND (leaked = 0 OR state = 'revoked')),
     sealed_secret BLOB CHECK ((sealed_secret IS NOT NULL) = (state IN ('pending', 'active', 'grace'))),
@@ -71,15 +82,15 @@ CREATE TABLE master_key_canary (
 CREATE TABLE audit_log (
     seq INTEGER PRIMARY KEY CHECK (seq >= 1),
     at INTEGER NOT NULL,
-    workspace TEXT NOT NULL,
+    workspace TEXT NOT NULL CHECK (instr(CAST(workspace AS BLOB), x'00') = 0),
     event TEXT NOT NULL CHECK (event IN (
         'workspace_created', 'workspace_updated', 'rotated', 'emergency_rotated',
         'leak_flagged', 'revoked', 'grace_expired'
     )),
-    key_id TEXT,
-    previous_key_id TEXT,
-    reason TEXT,
-    detail TEXT,
+    key_id TEXT CHECK (instr(CAST(key_id AS BLOB), x'00') = 0),
+    previous_key_id TEXT CHECK (instr(CAST(previous_key_id AS BLOB), x'00') = 0),
+    reason TEXT CHECK (instr(CAST(reason AS BLOB), x'00') = 0),
+    detail TEXT CHECK (instr(CAST(detail AS BLOB), x'00') = 0),
     actor_uid INTEGER NOT NULL,
     actor_pid INTEGER NOT NULL,
     hash BLOB NOT NULL CHECK (length(hash) = 32)
@@ -96,15 +107,16 @@ END;
 
 -- The hash chain. Row n's hash is
 --
---     sha3(H || '|' || quote(seq) || '|' || quote(at) || '|' || quote(workspace) || '|' || quote(event)
---            || '|' || quote(key_id) || '|' || quote(previous_key_id) || '|' || quote(reason)
---            || '|' || quote(detail) || '|' || quote(actor_uid) || '|' || quote(actor_pid), 256)
+--     sha3(H || '|' || q(seq) || '|' || q(at) || '|' || q(workspace) || '|' || q(event) || '|' || q(key_id)
+--            || '|' || q(previous_key_id) || '|' || q(reason) || '|' || q(detail)
+--            || '|' || q(actor_uid) || '|' || q(actor_pid), 256)
 --
--- where H is hex(hash) of row n-1 (uppercase, as SQLite's hex() writes it) and '' for row 1. quote() is
--- SQLite's own SQL-literal rendering ('it''s', NULL, 42), so the text is unambiguous, and sha3(X, 256) is the
--- SHA3-256 of that UTF-8 text, exactly as the sqlite3 shell's built-in sha3() computes it. keyrotd registers
--- an OpenSSL-backed sha3() with the same meaning. Rows are written only through the audit_append view below,
--- whose trigger computes the hash; audit_chain_breaks recomputes every link.
+-- where q(x) is quote(CAST(x AS BLOB)) -- the value's bytes as an SQL blob literal, X'6163...', or NULL -- and
+-- H is hex(hash) of row n-1 (uppercase, as SQLite's hex() writes it), '' for row 1. Blob literals make the text
+-- unambiguous whatever a value contains (quotes, '|', even NUL) and whatever type it was stored as. sha3(X, 256)
+-- is the SHA3-256 of that text, exactly as the sqlite3 shell's built-in sha3() computes it; keyrotd registers an
+-- OpenSSL-backed sha3() with the same meaning. Rows are written only through the audit_append view below, whose
+-- trigger computes the hash; audit_chain_breaks recomputes every link.
 
 CREATE VIEW audit_append AS
 SELECT at, workspace, event, key_id, previous_key_id, reason, detail, actor_uid, actor_pid FROM audit_log;
@@ -118,10 +130,12 @@ BEGIN
         coalesce(last.seq, 0) + 1, NEW.at, NEW.workspace, NEW.event, NEW.key_id, NEW.previous_key_id,
         NEW.reason, NEW.detail, NEW.actor_uid, NEW.actor_pid,
         sha3(
-            coalesce(hex(last.hash), '') || '|' || quote(coalesce(last.seq, 0) + 1) || '|' || quote(NEW.at)
-            || '|' || quote(NEW.workspace) || '|' || quote(NEW.event) || '|' || quote(NEW.key_id)
-            || '|' || quote(NEW.previous_key_id) || '|' || quote(NEW.reason) || '|' || quote(NEW.detail)
-            || '|' || quote(NEW.actor_uid) || '|' || quote(NEW.actor_pid),
+            coalesce(hex(last.hash), '') || '|' || quote(CAST(coalesce(last.seq, 0) + 1 AS BLOB))
+            || '|' || quote(CAST(NEW.at AS BLOB)) || '|' || quote(CAST(NEW.workspace AS BLOB))
+            || '|' || quote(CAST(NEW.event AS BLOB)) || '|' || quote(CAST(NEW.key_id AS BLOB))
+            || '|' || quote(CAST(NEW.previous_key_id AS BLOB)) || '|' || quote(CAST(NEW.reason AS BLOB))
+            || '|' || quote(CAST(NEW.detail AS BLOB)) || '|' || quote(CAST(NEW.actor_uid AS BLOB))
+            || '|' || quote(CAST(NEW.actor_pid AS BLOB)),
             256
         )
     FROM (SELECT 1) LEFT JOIN (SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1) AS last;
@@ -141,10 +155,12 @@ recomputed AS (
     SELECT
         linked.*,
         sha3(
-            coalesce(hex(previous_hash), '') || '|' || quote(seq) || '|' || quote(at)
-            || '|' || quote(workspace) || '|' || quote(event) || '|' || quote(key_id)
-            || '|' || quote(previous_key_id) || '|' || quote(reason) || '|' || quote(detail)
-            || '|' || quote(actor_uid) || '|' || quote(actor_pid),
+            coalesce(hex(previous_hash), '') || '|' || quote(CAST(seq AS BLOB))
+            || '|' || quote(CAST(at AS BLOB)) || '|' || quote(CAST(workspace AS BLOB))
+            || '|' || quote(CAST(event AS BLOB)) || '|' || quote(CAST(key_id AS BLOB))
+            || '|' || quote(CAST(previous_key_id AS BLOB)) || '|' || quote(CAST(reason AS BLOB))
+            || '|' || quote(CAST(detail AS BLOB)) || '|' || quote(CAST(actor_uid AS BLOB))
+            || '|' || quote(CAST(actor_pid AS BLOB)),
             256
         ) AS expected_hash
     FROM linked
@@ -183,6 +199,7 @@ SELECT
     w.name AS workspace,
     k.key_id,
     k.state,
+    k.algorithm,
     CASE k.leaked WHEN 1 THEN 'yes' ELSE 'no' END AS leaked,
     strftime('%Y-%m-%dT%H:%M:%SZ', k.created_at, 'unixepoch') AS created_at,
     strftime('%Y-%m-%dT%H:%M:%SZ', k.activated_at, 'unixepoch') AS activated_at,

@@ -2,6 +2,8 @@
 public struct KeyRecord: Hashable, Sendable {
     public var workspace: WorkspaceName
     public var keyID: String
+    /// The algorithm the key signs and verifies with (its workspace's when it was made).
+    public var algorithm: SigningAlgorithm
     public var state: KeyState
     public var leaked: Bool
     public var createdAt: Timestamp
@@ -14,6 +16,7 @@ public struct KeyRecord: Hashable, Sendable {
     public init(
         workspace: WorkspaceName,
         keyID: String,
+        algorithm: SigningAlgorithm = .hs256,
         state: KeyState,
         leaked: Bool = false,
         createdAt: Timestamp,
@@ -23,6 +26,7 @@ public struct KeyRecord: Hashable, Sendable {
     ) {
         self.workspace = workspace
         self.keyID = keyID
+        self.algorithm = algorithm
         self.state = state
         self.leaked = leaked
         self.createdAt = createdAt

@@ -10,6 +10,7 @@ public enum KeyrotError: Error, Equatable, Sendable, CustomStringConvertible {
     case keyNotFound(workspace: String, keyID: String)
     case keyNotRevocable(keyID: String, state: KeyState)
     case invalidTokenRequest(String)
+    case invalidText(field: String)
 
     public var description: String {
         switch self {
@@ -29,6 +30,8 @@ public enum KeyrotError: Error, Equatable, Sendable, CustomStringConvertible {
             "key \"\(keyID)\" is \(state.rawValue): it verifies nothing already"
         case .invalidTokenRequest(let reason):
             "cannot sign: \(reason)"
+        case .invalidText(let field):
+            "\(field) must not contain NUL bytes"
         }
     }
 }

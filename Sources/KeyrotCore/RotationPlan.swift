@@ -14,17 +14,18 @@ public struct RotationPlan: Equatable, Sendable {
 
     /// The work due at `now`, retirements first, each group in workspace order.
     public let due: [Action]
-    /// The earliest future moment at which more work falls due; nil when nothing ever will.
+    /// The earliest moment after the due work at which more falls due (the next rotations, and the grace windows
+    /// the due rotations open); nil when nothing ever will.
     public let nextDeadline: Timestamp?
 
     public init(policies: [WorkspaceName: RotationPolicy], keys: [KeyRecord], now: Timestamp) {
         var retirements: [Action] = []
         var deadlines: [Timestamp] = []
-        var activatedAt: [WorkspaceName: Timestamp] = [:]
+        var activeKeys: [WorkspaceName: KeyRecord] = [:]
         for key in keys.sorted(by: { ($0.workspace, $0.keyID) < ($1.workspace, $1.keyID) }) {
             switch key.state {
             case .active:
-                activatedAt[key.workspace] = key.activatedAt ?? key.createdAt
+                activeKeys[key.workspace] = key
             case .grace:
                 let end = key.graceUntil ?? now
                 if end <= now {
@@ -38,14 +39,19 @@ public struct RotationPlan: Equatable, Sendable {
         }
         var rotations: [Action] = []
         for (workspace, policy) in policies.sorted(by: { $0.key < $1.key }) {
-            guard let since = activatedAt[workspace] else {
-                rotations.append(.rotate(workspace))
-                continue
-            }
-            let due = KeyLifecycle.rotationDue(activatedAt: since, policy: policy)
-            if due <= now {
+            guard let active = activeKeys[workspace] else {
                 rotations.append(.rotate(workspace))
                 deadlines.append(now + policy.rotateEvery)
+                continue
+            }
+            let due = KeyLifecycle.rotationDue(activatedAt: active.activatedAt ?? active.createdAt, policy: policy)
+            if due <= now {
+                // The rotation starts the next period and opens the replaced key's grace window: both end later.
+                rotations.append(.rotate(workspace))
+                deadlines.append(now + policy.rotateEvery)
+                deadlines.append(
+                    KeyLifecycle.graceUntil(now: now, grace: policy.grace, tokensValidUntil: active.tokensValidUntil)
+                )
             } else {
                 deadlines.append(due)
             }

@@ -2,7 +2,8 @@
 public enum TokenRejection: String, CaseIterable, Error, Sendable {
     /// Not three base64url segments of JSON objects, or a claim of the wrong type.
     case malformed
-    /// `alg` is `none`, or not the workspace's pinned algorithm.
+    /// `alg` is `none`, not HS256/384/512, or not the algorithm of the key it names (or, without a `kid`, of
+    /// any key of the workspace).
     case unsupportedAlgorithm = "unsupported_algorithm"
     /// The `kid` names no key of the workspace (or the workspace requires a `kid` and the token has none).
     case unknownKey = "unknown_key"

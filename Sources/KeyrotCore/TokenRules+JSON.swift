@@ -1,4 +1,5 @@
-/// The JSON shapes of keyrotd's tokens: what it writes (in a fixed member order) and what it reads.
+/// The JSON shapes of keyrotd's tokens: what it writes (members in key order, so equal inputs give equal tokens)
+/// and what it reads.
 extension TokenRules {
     struct Header: Encodable {
         var alg: String
@@ -13,15 +14,13 @@ extension TokenRules {
         var exp: Int64
     }
 
-    /// Extra claims, encoded in key order so equal requests give equal tokens.
+    /// Extra claims, by name.
     struct ExtraClaims: Encodable {
         var claims: [String: ClaimValue]
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: ClaimName.self)
-            for (name, value) in claims.sorted(by: { $0.key < $1.key }) {
-                try container.encode(value, forKey: ClaimName(name))
-            }
+            for (name, value) in claims { try container.encode(value, forKey: ClaimName(name)) }
         }
     }
 

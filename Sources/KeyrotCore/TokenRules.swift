@@ -12,14 +12,14 @@ public enum TokenRules {
     /// Claims keyrotd sets itself and a caller can never supply.
     public static let reservedClaims: Set<String> = ["user_id", "iat", "exp", "nbf"]
 
-    /// The signing input (`base64url(header).base64url(claims)`) of a token for `request`, signed with `key`
-    /// at `now`, and the expiry it carries.
+    /// The signing input (`base64url(header).base64url(claims)`) of a token for `request`, to be signed with
+    /// `key` (and its algorithm) at `now`, and the expiry it carries.
     ///
     /// - Throws: ``KeyrotError/invalidTokenRequest(_:)`` for an empty or oversized `user_id`, a reserved or
     ///   oversized extra claim, or a non-positive TTL.
     public static func signingInput(
         for request: TokenRequest,
-        keyID: String,
+        key: KeyRecord,
         policy: RotationPolicy,
         now: Timestamp
     ) throws(KeyrotError) -> (signingInput: String, expiresAt: Timestamp) {
@@ -38,7 +38,7 @@ public enum TokenRules {
         guard extra.count <= maximumExtraClaimsSize + 2 else {
             throw .invalidTokenRequest("extra claims take more than \(maximumExtraClaimsSize) bytes")
         }
-        let header = try encodeJSON(Header(alg: policy.algorithm.rawValue, typ: "JWT", kid: keyID))
+        let header = try encodeJSON(Header(alg: key.algorithm.rawValue, typ: "JWT", kid: key.keyID))
         var claims = try encodeJSON(
             StandardClaims(user_id: request.userID, iat: now.secondsSinceEpoch, exp: expiresAt.secondsSinceEpoch)
         )
@@ -74,20 +74,25 @@ public enum TokenRules {
             let header = try? JSONDecoder().decode(ReceivedHeader.self, from: Data(headerBytes)),
             let signature = Base64URL.decode(parts[2])
         else { return .failure(TokenFailure(.malformed)) }
-        guard header.alg.lowercased() != "none", header.alg == policy.algorithm.rawValue else {
+        guard header.alg.lowercased() != "none", let algorithm = SigningAlgorithm(rawValue: header.alg) else {
             return .failure(TokenFailure(.unsupportedAlgorithm))
         }
         guard header.crit == nil else { return .failure(TokenFailure(.malformed)) }
 
+        // Each key verifies only with its own algorithm: the workspace's when the key was made.
         let candidates: [KeyRecord]
         if let keyID = header.kid {
             guard let key = ring.key(withID: keyID) else { return .failure(TokenFailure(.unknownKey, keyID: keyID)) }
             if key.state == .revoked { return .failure(TokenFailure(.revokedKey, keyID: keyID)) }
+            guard key.algorithm == algorithm else { return .failure(TokenFailure(.unsupportedAlgorithm, keyID: keyID)) }
             guard key.verifies(at: now) else { return .failure(TokenFailure(.retiredKey, keyID: keyID)) }
             candidates = [key]
         } else {
             guard !policy.requireKeyID else { return .failure(TokenFailure(.unknownKey)) }
-            candidates = ring.verifyingKeys(at: now)
+            candidates = ring.verifyingKeys(at: now).filter { $0.algorithm == algorithm }
+            guard !candidates.isEmpty || algorithm == policy.algorithm else {
+                return .failure(TokenFailure(.unsupportedAlgorithm))
+            }
         }
         let signingInput = token[token.startIndex..<parts[1].endIndex]
         guard let key = candidates.first(where: { signatureMatches($0, signingInput, signature) }) else {
@@ -120,7 +125,7 @@ public enum TokenRules {
 
     private static func encodeJSON(_ value: some Encodable) throws(KeyrotError) -> [UInt8] {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         do { return Array(try encoder.encode(value)) } catch {
             throw .invalidTokenRequest("a claim cannot be encoded as JSON (\(error))")
         }

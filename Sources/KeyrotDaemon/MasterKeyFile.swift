@@ -19,12 +19,22 @@ enum MasterKeyFile {
         defer { close(descriptor) }
         let limit = 66
         var length = 0
+        var readError: Int32 = 0
         let raw = SecretBytes(count: limit + 1) { buffer in
             while length <= limit {
                 let n = read(descriptor, buffer.baseAddress! + length, limit + 1 - length)
-                if n <= 0 { break }
-                length += n
+                if n > 0 {
+                    length += n
+                } else if n < 0, errno == EINTR {
+                    continue
+                } else {
+                    readError = n < 0 ? errno : 0
+                    break
+                }
             }
+        }
+        guard readError == 0 else {
+            throw .masterKeyInvalid(path: path, problem: "cannot read it: \(String(cString: strerror(readError)))")
         }
         let problem = "expected 32 raw bytes or 64 hex digits (make one with: openssl rand 32 > FILE)"
         let key: SecretBytes? = raw.withUnsafeBytes { bytes in

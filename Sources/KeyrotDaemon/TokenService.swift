@@ -39,12 +39,7 @@ public final class TokenService: Sendable {
                 throw KeyrotError.keyNotFound(workspace: workspace.rawValue, keyID: "(active)")
             }
             let policy = unsealed.keys.policy
-            let (input, expiresAt) = try TokenRules.signingInput(
-                for: request,
-                keyID: key.keyID,
-                policy: policy,
-                now: now
-            )
+            let (input, expiresAt) = try TokenRules.signingInput(for: request, key: key, policy: policy, now: now)
             if expiresAt > key.tokensValidUntil ?? Timestamp(secondsSinceEpoch: 0) {
                 let recorded = try store.recordTokensValid(
                     until: expiresAt + Self.watermarkSlack,
@@ -53,7 +48,7 @@ public final class TokenService: Sendable {
                 )
                 guard recorded else { continue }  // rotated meanwhile: sign with the new key
             }
-            let signature = HMAC.authenticationCode(policy.algorithm, key: secret, message: input.utf8)
+            let signature = HMAC.authenticationCode(key.algorithm, key: secret, message: input.utf8)
             return SignedToken(
                 token: TokenRules.token(signingInput: input, signature: signature),
                 keyID: key.keyID,
@@ -78,7 +73,7 @@ public final class TokenService: Sendable {
             input,
             signature in
             guard let secret = unsealed.secrets[key.keyID] else { return false }
-            return HMAC.isValid(signature, for: input.utf8, key: secret, algorithm: unsealed.keys.policy.algorithm)
+            return HMAC.isValid(signature, for: input.utf8, key: secret, algorithm: key.algorithm)
         }
     }
 

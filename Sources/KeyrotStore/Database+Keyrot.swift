@@ -55,11 +55,12 @@ extension Database {
         }
         try execute(
             sql: """
-                INSERT INTO keys (workspace_id, key_id, generation, state, sealed_secret, created_at, activated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO keys
+                    (workspace_id, key_id, generation, algorithm, state, sealed_secret, created_at, activated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                workspaceID, keyID, generation, state.rawValue, sealed, now.secondsSinceEpoch,
+                workspaceID, keyID, generation, algorithm.rawValue, state.rawValue, sealed, now.secondsSinceEpoch,
                 state == .active ? now.secondsSinceEpoch : nil,
             ]
         )
@@ -77,6 +78,11 @@ extension Database {
         detail: String? = nil,
         actor: AuditActor
     ) throws -> AuditEntry {
+        // SQLite would keep only the text before a NUL; refuse such text rather than store less than was said.
+        for (field, text) in [("reason", reason), ("detail", detail), ("key id", keyID)]
+        where text?.contains("\u{0}") == true {
+            throw KeyrotError.invalidText(field: field)
+        }
         try execute(
             sql: """
                 INSERT INTO audit_append

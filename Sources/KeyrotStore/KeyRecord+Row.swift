@@ -4,17 +4,17 @@ import KeyrotCore
 extension KeyRecord {
     /// The columns ``init(row:)`` reads, from `keys AS k JOIN workspaces AS w`.
     static let selection = """
-        w.name AS workspace, k.key_id, k.state, k.leaked, k.created_at, k.activated_at, k.grace_until,
+        w.name AS workspace, k.key_id, k.algorithm, k.state, k.leaked, k.created_at, k.activated_at, k.grace_until,
         k.tokens_valid_until
         """
 
     init(row: Row) throws {
-        guard let state = KeyState(rawValue: row["state"]) else {
-            throw DatabaseError(message: "unknown key state \(String(describing: row["state"] as String?))")
-        }
+        guard let state = KeyState(rawValue: row["state"]), let algorithm = SigningAlgorithm(rawValue: row["algorithm"])
+        else { throw DatabaseError(message: "unknown key state or algorithm in keys") }
         self.init(
             workspace: try WorkspaceName(row["workspace"]),
             keyID: row["key_id"],
+            algorithm: algorithm,
             state: state,
             leaked: row["leaked"],
             createdAt: Timestamp(secondsSinceEpoch: row["created_at"]),

@@ -17,51 +17,63 @@ extension KeyStore {
     ) throws -> [AuditEntry] {
         try write { db in
             let workspace = try db.workspace(named: name)
-            let active = try db.keys(of: workspace.id, where: "k.state = 'active'").first
-            if mode == .scheduled, let active,
-                KeyLifecycle.rotationDue(
-                    activatedAt: active.record.activatedAt ?? active.record.createdAt,
-                    policy: workspace.policy
-                ) > now
-            {
-                return []
-            }
-            if let active {
-                switch mode {
-                case .scheduled:
-                    let end = KeyLifecycle.graceUntil(
-                        now: now,
-                        grace: workspace.policy.grace,
-                        tokensValidUntil: active.record.tokensValidUntil
-                    )
-                    try db.execute(
-                        sql: "UPDATE keys SET state = 'grace', grace_until = ? WHERE id = ?",
-                        arguments: [end.secondsSinceEpoch, active.rowID]
-                    )
-                case .emergency:
-                    try db.revokeKey(rowID: active.rowID, leaked: false, at: now)
+            if mode == .scheduled, let active = try db.keys(of: workspace.id, where: "k.state = 'active'").first {
+                let activatedAt = active.record.activatedAt ?? active.record.createdAt
+                guard KeyLifecycle.rotationDue(activatedAt: activatedAt, policy: workspace.policy) <= now else {
+                    return []
                 }
             }
-            let keyID = try activateSuccessor(
-                in: db,
-                workspace: name,
-                id: workspace.id,
-                policy: workspace.policy,
-                promotingPending: mode == .scheduled,
-                at: now
-            )
             return [
-                try db.appendAudit(
-                    at: now,
-                    workspace: name,
-                    event: mode == .scheduled ? .rotated : .emergencyRotated,
-                    keyID: keyID,
-                    previousKeyID: active?.record.keyID,
-                    reason: reason,
-                    actor: actor
-                )
+                try rotateNow(in: db, name, workspace: workspace, mode: mode, reason: reason, at: now, actor: actor)
             ]
         }
+    }
+
+    /// Replaces the active key now, inside the caller's transaction: the old one to grace (scheduled) or revoked
+    /// (emergency), a successor active; appends the audit row.
+    func rotateNow(
+        in db: Database,
+        _ name: WorkspaceName,
+        workspace: (id: Int64, policy: RotationPolicy),
+        mode: RotationMode,
+        reason: String?,
+        at now: Timestamp,
+        actor: AuditActor
+    ) throws -> AuditEntry {
+        let active = try db.keys(of: workspace.id, where: "k.state = 'active'").first
+        if let active {
+            switch mode {
+            case .scheduled:
+                let end = KeyLifecycle.graceUntil(
+                    now: now,
+                    grace: workspace.policy.grace,
+                    tokensValidUntil: active.record.tokensValidUntil
+                )
+                try db.execute(
+                    sql: "UPDATE keys SET state = 'grace', grace_until = ? WHERE id = ?",
+                    arguments: [end.secondsSinceEpoch, active.rowID]
+                )
+            case .emergency:
+                try db.revokeKey(rowID: active.rowID, leaked: false, at: now)
+            }
+        }
+        let keyID = try activateSuccessor(
+            in: db,
+            workspace: name,
+            id: workspace.id,
+            policy: workspace.policy,
+            promotingPending: mode == .scheduled,
+            at: now
+        )
+        return try db.appendAudit(
+            at: now,
+            workspace: name,
+            event: mode == .scheduled ? .rotated : .emergencyRotated,
+            keyID: keyID,
+            previousKeyID: active?.record.keyID,
+            reason: reason,
+            actor: actor
+        )
     }
 
     /// Flags a key as leaked: it is revoked (material destroyed) and marked leaked; if it was the active key,
@@ -187,7 +199,8 @@ extension KeyStore {
         }
     }
 
-    /// Makes a new active key: the oldest pending key if `promotingPending` and there is one, else a fresh one.
+    /// Makes a new active key: the oldest pending key of the policy's algorithm if `promotingPending` and there is
+    /// one, else a fresh one.
     private func activateSuccessor(
         in db: Database,
         workspace name: WorkspaceName,
@@ -196,7 +209,13 @@ extension KeyStore {
         promotingPending: Bool,
         at now: Timestamp
     ) throws -> String {
-        if promotingPending, let pending = try db.keys(of: workspaceID, where: "k.state = 'pending'").first {
+        if promotingPending,
+            let pending = try db.keys(
+                of: workspaceID,
+                where: "k.state = 'pending' AND k.algorithm = ?",
+                arguments: [policy.algorithm.rawValue]
+            ).first
+        {
             try db.execute(
                 sql: "UPDATE keys SET state = 'active', activated_at = ? WHERE id = ?",
                 arguments: [now.secondsSinceEpoch, pending.rowID]

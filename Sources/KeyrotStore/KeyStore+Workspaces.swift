@@ -40,7 +40,7 @@ extension KeyStore {
                     sealer: sealer
                 )
             }
-            return try Self.update(name, current: current, to: policy, at: now, actor: actor, reason: reason, in: db)
+            return try update(name, current: current, to: policy, at: now, actor: actor, reason: reason, in: db)
         }
     }
 
@@ -54,7 +54,7 @@ extension KeyStore {
         reason: String? = nil
     ) throws -> [AuditEntry] {
         try write { db in
-            try Self.update(
+            try update(
                 name,
                 current: db.workspace(named: name),
                 to: policy,
@@ -110,8 +110,10 @@ extension KeyStore {
         return [entry]
     }
 
-    /// Writes `policy` and its audit row, naming only the settings that changed; nothing if none did.
-    private static func update(
+    /// Writes `policy` and its audit row, naming only the settings that changed; nothing if none did. A new
+    /// algorithm needs a key of its own: the workspace rotates to one in the same transaction (the old key keeps
+    /// verifying, with its own algorithm, through its grace window).
+    private func update(
         _ name: WorkspaceName,
         current: (id: Int64, policy: RotationPolicy),
         to policy: RotationPolicy,
@@ -141,6 +143,16 @@ extension KeyStore {
             detail: current.policy.changes(to: policy),
             actor: actor
         )
-        return [entry]
+        guard policy.algorithm != current.policy.algorithm else { return [entry] }
+        let rotation = try rotateNow(
+            in: db,
+            name,
+            workspace: (current.id, policy),
+            mode: .scheduled,
+            reason: "algorithm changed to \(policy.algorithm.rawValue)",
+            at: now,
+            actor: actor
+        )
+        return [entry, rotation]
     }
 }

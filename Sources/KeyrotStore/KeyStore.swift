@@ -44,7 +44,7 @@ public final class KeyStore: Sendable {
         self.sealer = sealer
         self.path = path
 
-        let migrator = Self.migrator
+        let migrator = Self.migrator(sha3: sha3)
         try pool.read { db in
             let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
             if try version > MigrationFile.latestVersion || migrator.hasBeenSuperseded(db) {
@@ -53,6 +53,14 @@ public final class KeyStore: Sendable {
                     databaseVersion: version,
                     supportedVersion: MigrationFile.latestVersion
                 )
+            }
+            if try db.tableExists("schema_migrations") {
+                for row in try Row.fetchAll(db, sql: "SELECT version, file_name, sha3 FROM schema_migrations") {
+                    let file = MigrationFile.embedded.first { $0.version == row["version"] }
+                    if let file, Self.checksum(of: file, sha3: sha3) != row["sha3"] {
+                        throw StoreError.migrationChanged(path: path, fileName: file.fileName)
+                    }
+                }
             }
             if try db.tableExists("master_key_canary"),
                 let sealed = try Data.fetchOne(db, sql: "SELECT sealed FROM master_key_canary WHERE id = 1"),
@@ -72,16 +80,26 @@ public final class KeyStore: Sendable {
         }
     }
 
-    /// The embedded migrations, in file order; each also sets `PRAGMA user_version` to its number.
-    static var migrator: DatabaseMigrator {
+    /// The embedded migrations, in file order; each also records its checksum in `schema_migrations` and sets
+    /// `PRAGMA user_version` to its number, in the migration's transaction.
+    static func migrator(sha3: @escaping SHA3) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         for file in MigrationFile.embedded {
             migrator.registerMigration(file.identifier) { db in
                 try db.execute(sql: file.sql)
+                try db.execute(
+                    sql: "INSERT INTO schema_migrations (version, file_name, sha3) VALUES (?, ?, ?)",
+                    arguments: [file.version, file.fileName, checksum(of: file, sha3: sha3)]
+                )
                 try db.execute(sql: "PRAGMA user_version = \(file.version)")
             }
         }
         return migrator
+    }
+
+    /// The SHA3-256 of a migration file's text, lowercase hex.
+    static func checksum(of file: MigrationFile, sha3: SHA3) -> String {
+        (sha3(256, Array(file.sql.utf8)) ?? []).map { String(format: "%02x", $0) }.joined()
     }
 
     /// `sha3(X)` / `sha3(X, N)` with the meaning of the sqlite3 shell's built-in: NULL for NULL, else the

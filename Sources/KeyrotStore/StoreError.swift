@@ -8,6 +8,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case wrongMasterKey(path: String)
     /// The sealer failed to seal new key material.
     case sealingFailed(String)
+    /// A migration this database applied differs from the file of the same number this keyrotd carries.
+    case migrationChanged(path: String, fileName: String)
 
     public var description: String {
         switch self {
@@ -19,6 +21,9 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
                 + "(nothing was changed)"
         case .sealingFailed(let reason):
             "could not seal new key material: \(reason)"
+        case .migrationChanged(let path, let fileName):
+            "\(path) was built with a different \(fileName) than this keyrotd carries; it was left untouched "
+                + "(a shipped migration must never be edited)"
         }
     }
 }

@@ -14,11 +14,28 @@ import Testing
         #expect(plan.nextDeadline == Fixture.t0 + .seconds(100))
     }
 
-    @Test func theActiveKeyIsDueWhenItsPeriodEnds() {
+    @Test func theActiveKeyIsDueWhenItsPeriodEndsAndTheGraceItOpensIsTheNextDeadline() {
         let now = Fixture.t0 + .seconds(100)
         let plan = RotationPlan(policies: policies, keys: [Fixture.key("acme.1", .active, activatedAt: 0)], now: now)
         #expect(plan.due == [.rotate(Fixture.acme)])
+        #expect(plan.nextDeadline == now + .seconds(30))  // grace 30s < rotate_every 100s
+    }
+
+    @Test func whenGraceOutlastsThePeriodTheNextRotationComesFirst() {
+        let now = Fixture.t0 + .seconds(100)
+        let plan = RotationPlan(
+            policies: [Fixture.acme: Fixture.policy(rotateEvery: .seconds(100), grace: .seconds(500))],
+            keys: [Fixture.key("acme.1", .active, activatedAt: 0)],
+            now: now
+        )
         #expect(plan.nextDeadline == now + .seconds(100))
+    }
+
+    @Test func theGraceDeadlineWaitsForTheKeysLastToken() {
+        var key = Fixture.key("acme.1", .active, activatedAt: 0)
+        key.tokensValidUntil = Fixture.t0 + .seconds(150)
+        let plan = RotationPlan(policies: policies, keys: [key], now: Fixture.t0 + .seconds(100))
+        #expect(plan.nextDeadline == Fixture.t0 + .seconds(150))
     }
 
     @Test(arguments: [101 as Int64, 250, 10_000, 100_000_000])
@@ -26,7 +43,7 @@ import Testing
         let now = Fixture.t0 + .seconds(downtime)
         let plan = RotationPlan(policies: policies, keys: [Fixture.key("acme.1", .active, activatedAt: 0)], now: now)
         #expect(plan.due == [.rotate(Fixture.acme)])
-        #expect(plan.nextDeadline == now + .seconds(100))
+        #expect(plan.nextDeadline == now + .seconds(30))
     }
 
     @Test func graceKeysAreRetiredWhenTheirWindowCloses() {

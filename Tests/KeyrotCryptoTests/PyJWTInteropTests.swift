@@ -15,8 +15,7 @@ import Testing
 
     @Test(arguments: SigningAlgorithm.allCases)
     func pyJWTVerifiesWhatKeyrotdSigns(algorithm: SigningAlgorithm) throws {
-        var lab = try TokenLab()
-        lab.policy.algorithm = algorithm
+        let lab = try TokenLab(algorithm: algorithm)
         let token = try lab.sign(TokenRequest(userID: "user-42", extraClaims: ["plan": .string("pro")]), at: realNow)
         let script = """
             import sys, jwt

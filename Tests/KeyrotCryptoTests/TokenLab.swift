@@ -11,16 +11,15 @@ struct TokenLab {
     var keys: [KeyRecord]
     var secrets: [String: SecretBytes]
 
-    init(policy: RotationPolicy? = nil) throws {
-        self.policy =
-            try policy
-            ?? RotationPolicy(
-                algorithm: .hs256,
-                rotateEvery: .days(1),
-                grace: .hours(1),
-                tokenTTL: .minutes(15),
-                maxTokenTTL: .hours(1)
-            )
+    /// A workspace of `algorithm` whose keys were all made with it.
+    init(algorithm: SigningAlgorithm = .hs256) throws {
+        policy = try RotationPolicy(
+            algorithm: algorithm,
+            rotateEvery: .days(1),
+            grace: .hours(1),
+            tokenTTL: .minutes(15),
+            maxTokenTTL: .hours(1)
+        )
         let t = Self.now
         keys = [
             KeyRecord(workspace: Self.acme, keyID: "acme.1", state: .revoked, createdAt: t + .seconds(-9000)),
@@ -48,14 +47,15 @@ struct TokenLab {
                 activatedAt: t + .seconds(-60)
             ),
         ]
+        for index in keys.indices { keys[index].algorithm = algorithm }
         secrets = [:]
-        for key in keys { secrets[key.keyID] = try SecureRandom.secret(count: 32) }
+        for key in keys { secrets[key.keyID] = try SecureRandom.secret(count: algorithm.secretLength) }
     }
 
     /// Signs `request` with the active key, as the daemon does.
     func sign(_ request: TokenRequest, at time: Timestamp = now) throws -> String {
         let key = KeyRing(keys: keys).signingKey!
-        let (input, _) = try TokenRules.signingInput(for: request, keyID: key.keyID, policy: policy, now: time)
+        let (input, _) = try TokenRules.signingInput(for: request, key: key, policy: policy, now: time)
         return TokenRules.token(
             signingInput: input,
             signature: HMAC.authenticationCode(policy.algorithm, key: secrets[key.keyID]!, message: Array(input.utf8))
@@ -65,7 +65,7 @@ struct TokenLab {
     /// Verifies `token` against the lab's keys at `time`.
     func verify(_ token: String, at time: Timestamp = now) -> Result<VerifiedToken, TokenFailure> {
         TokenRules.verify(token, ring: KeyRing(keys: keys), policy: policy, now: time) { key, input, signature in
-            HMAC.isValid(signature, for: input.utf8, key: secrets[key.keyID]!, algorithm: policy.algorithm)
+            HMAC.isValid(signature, for: input.utf8, key: secrets[key.keyID]!, algorithm: key.algorithm)
         }
     }
 

@@ -189,13 +189,42 @@ import Testing
 
     @Test(arguments: SigningAlgorithm.allCases)
     func everyAlgorithmSignsAndVerifies(algorithm: SigningAlgorithm) throws {
-        var lab = try TokenLab()
-        lab.policy.algorithm = algorithm
+        let lab = try TokenLab(algorithm: algorithm)
         let token = try lab.sign(TokenRequest(userID: "u"))
         #expect(try lab.verify(token).get().userID == "u")
-        var other = lab
-        other.policy.algorithm = algorithm == .hs256 ? .hs512 : .hs256
+        // A workspace whose keys are of another algorithm refuses it, with or without a kid.
+        let other = try TokenLab(algorithm: algorithm == .hs256 ? .hs512 : .hs256)
         #expect(other.reason(token) == .unsupportedAlgorithm)
+        let parts = token.split(separator: ".")
+        let withoutKid = other.forge(
+            header: #"{"alg":"\#(algorithm.rawValue)"}"#,
+            claims: String(decoding: Base64URL.decode(parts[1])!, as: UTF8.self)
+        )
+        #expect(other.reason(withoutKid) == .unsupportedAlgorithm)
+    }
+
+    @Test func graceKeysKeepVerifyingWithTheirOwnAlgorithmAfterTheWorkspaceChangesIt() throws {
+        var lab = try TokenLab(algorithm: .hs256)
+        let oldToken = try lab.sign(TokenRequest(userID: "u"))
+        // The workspace moved to HS512: acme.4 went to grace, acme.5 (HS512) signs.
+        lab.policy.algorithm = .hs512
+        lab.keys[3].state = .grace
+        lab.keys[3].graceUntil = TokenLab.now + .seconds(600)
+        lab.keys.append(
+            KeyRecord(
+                workspace: TokenLab.acme,
+                keyID: "acme.5",
+                algorithm: .hs512,
+                state: .active,
+                createdAt: TokenLab.now
+            )
+        )
+        lab.secrets["acme.5"] = try SecureRandom.secret(count: 64)
+        #expect(try lab.verify(oldToken).get().keyID == "acme.4")
+        let newToken = try lab.sign(TokenRequest(userID: "u"))
+        let newHeader = String(decoding: Base64URL.decode(newToken.split(separator: ".")[0])!, as: UTF8.self)
+        #expect(newHeader == #"{"alg":"HS512","kid":"acme.5","typ":"JWT"}"#)
+        #expect(try lab.verify(newToken).get().keyID == "acme.5")
     }
 }
 

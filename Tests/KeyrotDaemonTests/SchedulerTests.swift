@@ -44,6 +44,30 @@ import Testing
         #expect(try fixture.shell("SELECT count(*) FROM audit_chain_breaks") == "0")
     }
 
+    @Test func aGraceWindowShorterThanThePeriodEndsOnTime() async throws {
+        let fixture = try DaemonFixture()
+        let daemon = try fixture.startDevelopmentDaemon(
+            configuration: try fixture.configurationFile("[workspace.acme]\nrotate_every = \"10s\"\ngrace = \"3s\"\n")
+        )
+        let service = rotationService(daemon, fixture)
+        var sleeps = fixture.clock.sleeps.makeAsyncIterator()
+        let running = Task { try await service.run() }
+        var deadlines: [Int64] = []
+        while let deadline = await sleeps.next() {
+            deadlines.append((deadline - t0).seconds)
+            if deadline > t0 + .seconds(25) { break }
+            fixture.clock.advance(to: deadline)
+        }
+        running.cancel()
+        try await running.value
+
+        #expect(deadlines == [10, 13, 20, 23, 30])
+        #expect(
+            try fixture.shell("SELECT key_id, state, retired_at FROM key_status")
+                == "acme.3|active|\nacme.2|retired|\((t0 + .seconds(23)).iso8601)\nacme.1|retired|\((t0 + .seconds(13)).iso8601)"
+        )
+    }
+
     @Test func afterDowntimeEachMissedRotationRunsOnceAndExpiredGraceKeysRetire() throws {
         let fixture = try DaemonFixture()
         let firstRun = try fixture.startDevelopmentDaemon()

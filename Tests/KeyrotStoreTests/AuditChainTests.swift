@@ -54,15 +54,14 @@ import Testing
         let history = try fixture.store.history()
         var previous = ""
         for entry in history {
-            func quote(_ text: String?) -> String {
-                text.map { "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" } ?? "NULL"
+            /// quote(CAST(x AS BLOB)): the value's bytes as an SQL blob literal.
+            func blob(_ text: String?) -> String {
+                text.map { "X'" + $0.utf8.map { String(format: "%02X", $0) }.joined() + "'" } ?? "NULL"
             }
             let fields = [
-                previous, "\(entry.seq)", "\(entry.at.secondsSinceEpoch)", quote(entry.workspace.rawValue),
-                quote(entry.event.rawValue),
-                quote(entry.keyID), quote(entry.previousKeyID), quote(entry.reason), quote(entry.detail),
-                "\(entry.actor.uid)",
-                "\(entry.actor.pid)",
+                previous, blob("\(entry.seq)"), blob("\(entry.at.secondsSinceEpoch)"), blob(entry.workspace.rawValue),
+                blob(entry.event.rawValue), blob(entry.keyID), blob(entry.previousKeyID), blob(entry.reason),
+                blob(entry.detail), blob("\(entry.actor.uid)"), blob("\(entry.actor.pid)"),
             ]
             let digest = SHA3.digest(bits: 256, of: Array(fields.joined(separator: "|").utf8))!
             let hex = digest.map { String(format: "%02x", $0) }.joined()
@@ -102,6 +101,39 @@ import Testing
         #expect(try fixture.shell("SELECT seq, problem FROM audit_chain_breaks") == "4|rows missing before this one")
     }
 
+    @Test func aNULByteCannotHideTextFromTheChain() throws {
+        let fixture = try busyFixture()
+        #expect(throws: (any Error).self) {
+            try fixture.store.rotate(
+                acme,
+                mode: .emergency,
+                reason: "ok\u{0}hidden",
+                at: t0 + .seconds(200),
+                actor: admin
+            )
+        }
+        #expect(try fixture.shell("SELECT count(*) FROM audit_log") == "6")
+        // Even with CHECK constraints switched off, text after a NUL is covered by the hash.
+        _ = try fixture.shell(
+            """
+            PRAGMA ignore_check_constraints = ON; DROP TRIGGER audit_log_rejects_update;
+            UPDATE audit_log SET key_id = key_id || char(0) || 'forged' WHERE seq = 2;
+            """
+        )
+        #expect(try fixture.shell("SELECT seq FROM audit_chain_breaks") == "2")
+    }
+
+    @Test func valuesOfAnotherStorageTypeDoNotLookLikeTampering() throws {
+        let fixture = try busyFixture()
+        _ = try fixture.shell(
+            """
+            INSERT INTO audit_append (at, workspace, event, key_id, previous_key_id, reason, detail, actor_uid, actor_pid)
+            VALUES (strftime('%s', 'now'), 'acme', 'revoked', 'acme.9', NULL, 'typed by hand', NULL, '0', '1');
+            """
+        )
+        #expect(try fixture.shell("SELECT count(*) FROM audit_chain_breaks") == "0")
+    }
+
     @Test func theSchemaHoldsTheKeyInvariants() throws {
         let fixture = try busyFixture()
         let attempts = [
@@ -113,8 +145,8 @@ import Testing
             ("UPDATE keys SET sealed_secret = NULL WHERE key_id = 'acme.3';", "CHECK constraint failed"),
             (
                 """
-                INSERT INTO keys (workspace_id, key_id, generation, state, sealed_secret, created_at, activated_at)
-                VALUES (1, 'acme.99', 99, 'active', x'00', 0, 0);
+                INSERT INTO keys (workspace_id, key_id, generation, algorithm, state, sealed_secret, created_at, activated_at)
+                VALUES (1, 'acme.99', 99, 'HS256', 'active', x'00', 0, 0);
                 """, "UNIQUE constraint failed"
             ),
             (

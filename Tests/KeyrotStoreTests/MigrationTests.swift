@@ -71,6 +71,18 @@ import Testing
         #expect(throws: StoreError.self) { try StoreFixture.open(fixture.databasePath, masterKey: fixture.masterKey) }
     }
 
+    @Test func aDatabaseBuiltWithAnEditedMigrationIsRefused() throws {
+        let fixture = try StoreFixture()
+        #expect(
+            try fixture.shell("SELECT version, file_name, length(sha3) FROM schema_migrations")
+                == "1|0001_initial.sql|64"
+        )
+        _ = try fixture.shell("UPDATE schema_migrations SET sha3 = lower(hex(sha3('an older text', 256)))")
+        #expect(throws: StoreError.migrationChanged(path: fixture.databasePath, fileName: "0001_initial.sql")) {
+            try StoreFixture.open(fixture.databasePath, masterKey: fixture.masterKey)
+        }
+    }
+
     @Test func theWrongMasterKeyCannotOpenTheDatabaseAndChangesNothing() throws {
         let fixture = try StoreFixture()
         try fixture.store.createWorkspace(

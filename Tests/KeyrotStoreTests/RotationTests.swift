@@ -228,6 +228,23 @@ import Testing
         #expect(try fixture.store.policy(of: acme) == StoreFixture.policy(rotateEvery: 200))
     }
 
+    @Test func changingTheAlgorithmRotatesToAKeyOfTheNewAlgorithm() throws {
+        let fixture = try StoreFixture()
+        try fixture.store.createWorkspace(acme, policy: StoreFixture.policy(), at: t0, actor: admin)
+        var policy = StoreFixture.policy()
+        policy.algorithm = .hs512
+        let entries = try fixture.store.updateWorkspace(acme, policy: policy, at: t0 + .seconds(5), actor: admin)
+        #expect(entries.map(\.event) == [.workspaceUpdated, .rotated])
+        #expect(entries[1].reason == "algorithm changed to HS512")
+        let ring = try fixture.store.keyRing(of: acme)
+        #expect(ring.key(withID: "acme.1")?.algorithm == .hs256)
+        #expect(ring.key(withID: "acme.1")?.state == .grace)
+        #expect(ring.signingKey?.keyID == "acme.2")
+        #expect(ring.signingKey?.algorithm == .hs512)
+        let sealedLength = try fixture.shell("SELECT length(sealed_secret) FROM keys WHERE key_id = 'acme.2'")
+        #expect(sealedLength == "\(1 + 12 + 64 + 16)")
+    }
+
     @Test func historyFiltersByWorkspaceAndKeepsOrder() throws {
         let fixture = try StoreFixture()
         let other = try WorkspaceName("other")

@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
     ],
     targets: [
         // System libraries: a module map and a tiny shim each.
@@ -34,11 +35,25 @@ let package = Package(
             plugins: ["EmbedMigrations"]
         ),
 
+        .target(
+            name: "KeyrotControl",
+            dependencies: [
+                "KeyrotCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            exclude: ["io.keyrotd.varlink", "org.varlink.service.varlink"],
+            swiftSettings: strict,
+            plugins: ["EmbedInterfaces"]
+        ),
+
         // The composition root and the thin executable.
         .target(
             name: "KeyrotDaemon",
             dependencies: [
-                "KeyrotCore", "KeyrotCrypto", "KeyrotStore",
+                "KeyrotCore", "KeyrotCrypto", "KeyrotStore", "KeyrotControl",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -55,13 +70,20 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        // Build-time: embeds Migrations/*.sql into KeyrotStore (no Bundle.module at run time).
-        .executableTarget(name: "keyrot-embed-migrations", path: "Sources/EmbedMigrationsTool", swiftSettings: strict),
+        // Build-time: embeds Migrations/*.sql into KeyrotStore and the varlink interface into KeyrotControl
+        // (no Bundle.module at run time).
+        .executableTarget(name: "keyrot-embed", path: "Sources/EmbedTool", swiftSettings: strict),
         .plugin(
             name: "EmbedMigrations",
             capability: .buildTool(),
-            dependencies: ["keyrot-embed-migrations"],
+            dependencies: ["keyrot-embed"],
             path: "Sources/EmbedMigrationsPlugin"
+        ),
+        .plugin(
+            name: "EmbedInterfaces",
+            capability: .buildTool(),
+            dependencies: ["keyrot-embed"],
+            path: "Sources/EmbedInterfacesPlugin"
         ),
 
         // Test-only helpers and the tests.

@@ -24,6 +24,8 @@ CREATE TABLE workspaces (
     max_token_ttl_seconds INTEGER NOT NULL CHECK (max_token_ttl_seconds >= token_ttl_seconds),
     require_kid INTEGER NOT NULL DEFAULT 0 CHECK (require_kid IN (0, 1)),
     clock_skew_seconds INTEGER NOT NULL DEFAULT 60 CHECK (clock_skew_seconds >= 0),
+    -- Who may sign and verify besides administrators: comma-separated uid:N and group:NAME entries.
+    signers TEXT NOT NULL DEFAULT '' CHECK (signers NOT GLOB '*[^a-zA-Z0-9:,._-]*'),
     created_at INTEGER NOT NULL
 ) STRICT;
 
@@ -85,7 +87,7 @@ CREATE TABLE audit_log (
     workspace TEXT NOT NULL CHECK (instr(CAST(workspace AS BLOB), x'00') = 0),
     event TEXT NOT NULL CHECK (event IN (
         'workspace_created', 'workspace_updated', 'rotated', 'emergency_rotated',
-        'leak_flagged', 'revoked', 'grace_expired'
+        'leak_flagged', 'revoked', 'grace_expired', 'key_imported'
     )),
     key_id TEXT CHECK (instr(CAST(key_id AS BLOB), x'00') = 0),
     previous_key_id TEXT CHECK (instr(CAST(previous_key_id AS BLOB), x'00') = 0),

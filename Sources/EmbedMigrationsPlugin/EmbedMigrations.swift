@@ -14,8 +14,8 @@ struct EmbedMigrations: BuildToolPlugin {
         return [
             .buildCommand(
                 displayName: "Embedding \(files.count) migrations into \(target.name)",
-                executable: try context.tool(named: "keyrot-embed-migrations").url,
-                arguments: [output.path()] + files.map { $0.path() },
+                executable: try context.tool(named: "keyrot-embed").url,
+                arguments: [output.path(), "MigrationFile"] + files.map { $0.path() },
                 inputFiles: files,
                 outputFiles: [output]
             )

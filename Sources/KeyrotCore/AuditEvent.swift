@@ -7,4 +7,5 @@ public enum AuditEvent: String, CaseIterable, Sendable {
     case leakFlagged = "leak_flagged"
     case revoked
     case graceExpired = "grace_expired"
+    case keyImported = "key_imported"
 }

@@ -7,7 +7,7 @@ public enum KeyLifecycle {
     }
 
     /// When the workspace's active key falls due for its scheduled rotation.
-    public static func rotationDue(activatedAt: Timestamp, policy: RotationPolicy) -> Timestamp {
+    public static func rotationDue(activatedAt: Timestamp, policy: WorkspacePolicy) -> Timestamp {
         activatedAt + policy.rotateEvery
     }
 

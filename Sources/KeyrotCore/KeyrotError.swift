@@ -11,6 +11,9 @@ public enum KeyrotError: Error, Equatable, Sendable, CustomStringConvertible {
     case keyNotRevocable(keyID: String, state: KeyState)
     case invalidTokenRequest(String)
     case invalidText(field: String)
+    case keyIDTaken(String)
+    case invalidKeyID(String)
+    case secretTooShort(minimum: Int, actual: Int)
 
     public var description: String {
         switch self {
@@ -32,6 +35,12 @@ public enum KeyrotError: Error, Equatable, Sendable, CustomStringConvertible {
             "cannot sign: \(reason)"
         case .invalidText(let field):
             "\(field) must not contain NUL bytes"
+        case .keyIDTaken(let keyID):
+            "a key with id \"\(keyID)\" exists already"
+        case .invalidKeyID(let keyID):
+            "invalid key id \"\(keyID)\": use 1 to 128 printable characters without spaces"
+        case .secretTooShort(let minimum, let actual):
+            "the secret has \(actual) bytes; the workspace's algorithm needs at least \(minimum)"
         }
     }
 }

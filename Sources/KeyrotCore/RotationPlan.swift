@@ -18,7 +18,7 @@ public struct RotationPlan: Equatable, Sendable {
     /// the due rotations open); nil when nothing ever will.
     public let nextDeadline: Timestamp?
 
-    public init(policies: [WorkspaceName: RotationPolicy], keys: [KeyRecord], now: Timestamp) {
+    public init(policies: [WorkspaceName: WorkspacePolicy], keys: [KeyRecord], now: Timestamp) {
         var retirements: [Action] = []
         var deadlines: [Timestamp] = []
         var activeKeys: [WorkspaceName: KeyRecord] = [:]

@@ -20,7 +20,7 @@ public enum TokenRules {
     public static func signingInput(
         for request: TokenRequest,
         key: KeyRecord,
-        policy: RotationPolicy,
+        policy: WorkspacePolicy,
         now: Timestamp
     ) throws(KeyrotError) -> (signingInput: String, expiresAt: Timestamp) {
         guard !request.userID.isEmpty else { throw .invalidTokenRequest("user_id must not be empty") }
@@ -63,7 +63,7 @@ public enum TokenRules {
     public static func verify(
         _ token: String,
         ring: KeyRing,
-        policy: RotationPolicy,
+        policy: WorkspacePolicy,
         now: Timestamp,
         signatureMatches: (_ key: KeyRecord, _ signingInput: Substring, _ signature: [UInt8]) -> Bool
     ) -> Result<VerifiedToken, TokenFailure> {

@@ -1,4 +1,5 @@
 import Foundation
+import KeyrotControl
 import KeyrotCore
 import KeyrotCrypto
 import KeyrotStore
@@ -17,8 +18,11 @@ public final class Daemon: Sendable {
     public let tokens: TokenService
     public let configuration: DaemonConfiguration
     public let stateDirectory: String
+    public let socketPath: String
+    let access: AccessRules
     let clock: any WallClock
     let logger: Logger
+    let wake = WakeSignal()
 
     /// The actor recorded for the daemon's own scheduled work: its uid and pid.
     public static var selfActor: AuditActor { AuditActor(uid: Int64(getuid()), pid: Int64(getpid())) }
@@ -27,6 +31,7 @@ public final class Daemon: Sendable {
         self.clock = clock
         self.logger = logger
         stateDirectory = options.resolvedStateDirectory
+        socketPath = options.resolvedSocketPath
         if options.development {
             logger.warning(
                 "DEVELOPMENT MODE: the master key is kept in the state directory beside the database; never use --dev in production",
@@ -34,6 +39,18 @@ public final class Daemon: Sendable {
             )
         }
         configuration = try Self.loadConfiguration(options)
+        var adminGroupID: UInt32?
+        if let group = configuration.adminGroup {
+            guard let gid = UserDatabase.groupID(named: group) else {
+                throw .configuration(
+                    file: options.configurationFile ?? DaemonOptions.productionConfigurationFile,
+                    key: "[access] admin_group",
+                    problem: "there is no group \"\(group)\""
+                )
+            }
+            adminGroupID = gid
+        }
+        access = AccessRules(daemonUID: getuid(), adminGroupID: adminGroupID)
         try Self.makeStateDirectory(stateDirectory)
         let masterKey = try Self.loadMasterKey(options, stateDirectory: stateDirectory, logger: logger)
 
@@ -71,12 +88,39 @@ public final class Daemon: Sendable {
         )
     }
 
-    /// Runs the scheduler until SIGTERM or SIGINT asks for a graceful shutdown.
+    /// The services the daemon runs, in dependency order: the control socket, then the scheduler.
+    public func services(onListening: @escaping @Sendable () -> Void = {}) -> [any Service] {
+        let control = ControlService(
+            store: store,
+            tokens: tokens,
+            clock: clock,
+            access: access,
+            defaults: configuration.defaults,
+            wake: wake,
+            logger: logger
+        )
+        let server = ControlServer(
+            endpoint: .path(socketPath),
+            service: control,
+            info: VarlinkServiceInfo(
+                vendor: "keyrotd",
+                product: "keyrotd",
+                version: ControlService.version,
+                url: "https://github.com/keyrotd/keyrotd"
+            ),
+            limits: configuration.controlLimits,
+            logger: logger,
+            onListening: onListening
+        )
+        let rotation = RotationService(store: store, clock: clock, actor: Self.selfActor, logger: logger, wake: wake)
+        return [server, rotation]
+    }
+
+    /// Runs the control socket and the scheduler until SIGTERM or SIGINT asks for a graceful shutdown.
     public func run() async throws {
-        let rotation = RotationService(store: store, clock: clock, actor: Self.selfActor, logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: rotation)],
+                services: services().map { .init(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

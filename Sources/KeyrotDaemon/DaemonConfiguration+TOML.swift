@@ -1,11 +1,12 @@
+import KeyrotControl
 import KeyrotCore
 import TOMLKit
 
 extension DaemonConfiguration {
     private static let policyKeys: Set<String> = [
-        "algorithm", "rotate_every", "grace", "token_ttl", "max_token_ttl", "require_kid", "clock_skew",
+        "algorithm", "rotate_every", "grace", "token_ttl", "max_token_ttl", "require_kid", "clock_skew", "signers",
     ]
-    private static let topLevelKeys: Set<String> = ["defaults", "workspace"]
+    private static let topLevelKeys: Set<String> = ["defaults", "workspace", "access", "control"]
 
     /// Parses the TOML configuration; `file` names it in errors.
     ///
@@ -18,6 +19,14 @@ extension DaemonConfiguration {
     /// max_token_ttl = "24h"      # default: the larger of 24h and token_ttl
     /// require_kid = false        # true: tokens without a kid are rejected
     /// clock_skew = "60s"         # leeway for exp, nbf and iat
+    /// signers = ["uid:1001", "group:webapp"]   # who may Sign and Verify besides administrators
+    ///
+    /// [access]
+    /// admin_group = "keyrotd-admin"   # members may call every control method
+    ///
+    /// [control]
+    /// max_connections = 256
+    /// idle_timeout = "60s"
     ///
     /// [workspace.acme]           # a workspace to create at start; keys as in [defaults]
     /// rotate_every = "2s"
@@ -36,11 +45,11 @@ extension DaemonConfiguration {
             throw .configuration(
                 file: file,
                 key: key,
-                problem: "unknown setting (expected [defaults] or [workspace.NAME])"
+                problem: "unknown setting (expected [defaults], [workspace.NAME], [access] or [control])"
             )
         }
         let defaults = try Self.policy(root["defaults"], section: "defaults", inheriting: nil, file: file)
-        var workspaces: [WorkspaceName: RotationPolicy] = [:]
+        var workspaces: [WorkspaceName: WorkspacePolicy] = [:]
         if let value = root["workspace"] {
             guard let table = value.table else {
                 throw .configuration(file: file, key: "workspace", problem: "must be tables like [workspace.acme]")
@@ -54,15 +63,71 @@ extension DaemonConfiguration {
                 workspaces[workspace] = try Self.policy(table[name], section: section, inheriting: defaults, file: file)
             }
         }
-        self.init(defaults: defaults, workspaces: workspaces)
+        let (adminGroup, limits) = try Self.accessAndControl(root, file: file)
+        self.init(defaults: defaults, workspaces: workspaces, adminGroup: adminGroup, controlLimits: limits)
+    }
+
+    private static func accessAndControl(
+        _ root: TOMLTable,
+        file: String
+    ) throws(DaemonError) -> (String?, ControlLimits) {
+        var adminGroup: String?
+        if let value = root["access"] {
+            guard let table = value.table else {
+                throw .configuration(file: file, key: "access", problem: "must be a table")
+            }
+            for key in table.keys where key != "admin_group" {
+                throw .configuration(
+                    file: file,
+                    key: "[access] \(key)",
+                    problem: "unknown setting (expected admin_group)"
+                )
+            }
+            if let group = table["admin_group"] {
+                guard let name = group.string, !name.isEmpty else {
+                    throw .configuration(file: file, key: "[access] admin_group", problem: "must be a group name")
+                }
+                adminGroup = name
+            }
+        }
+        var limits = ControlLimits()
+        if let value = root["control"] {
+            guard let table = value.table else {
+                throw .configuration(file: file, key: "control", problem: "must be a table")
+            }
+            for key in table.keys where !["max_connections", "idle_timeout"].contains(key) {
+                throw .configuration(
+                    file: file,
+                    key: "[control] \(key)",
+                    problem: "unknown setting (expected max_connections or idle_timeout)"
+                )
+            }
+            if let count = table["max_connections"] {
+                guard let number = count.int, (1...65_536).contains(number) else {
+                    throw .configuration(file: file, key: "[control] max_connections", problem: "must be 1 to 65536")
+                }
+                limits.maximumConnections = number
+            }
+            if let timeout = table["idle_timeout"] {
+                guard let text = timeout.string, let span = try? TimeSpan(parsing: text), span.seconds >= 1 else {
+                    throw .configuration(
+                        file: file,
+                        key: "[control] idle_timeout",
+                        problem: "must be a span of at least 1s"
+                    )
+                }
+                limits.idleTimeout = .seconds(span.seconds)
+            }
+        }
+        return (adminGroup, limits)
     }
 
     private static func policy(
         _ value: (any TOMLValueConvertible)?,
         section: String,
-        inheriting parent: RotationPolicy?,
+        inheriting parent: WorkspacePolicy?,
         file: String
-    ) throws(DaemonError) -> RotationPolicy {
+    ) throws(DaemonError) -> WorkspacePolicy {
         let base = parent ?? .standard
         guard let value else { return base }
         guard let table = value.table else {
@@ -106,17 +171,30 @@ extension DaemonConfiguration {
             }
             requireKeyID = flag
         }
+        var signers = base.signers
+        if let value = table["signers"] {
+            guard let entries = value.array?.map({ $0.string }), !entries.contains(nil) else {
+                throw .configuration(file: file, key: "[\(section)] signers", problem: "must be a list of strings")
+            }
+            signers = []
+            for entry in entries {
+                do { signers.append(try Principal(entry!)) } catch {
+                    throw .configuration(file: file, key: "[\(section)] signers", problem: error.description)
+                }
+            }
+        }
         let tokenTTL = try span("token_ttl") ?? base.tokenTTL
         let inheritedMax = max(base.maxTokenTTL, tokenTTL)
         do {
-            return try RotationPolicy(
+            return try WorkspacePolicy(
                 algorithm: algorithm,
                 rotateEvery: span("rotate_every") ?? base.rotateEvery,
                 grace: span("grace") ?? base.grace,
                 tokenTTL: tokenTTL,
                 maxTokenTTL: span("max_token_ttl") ?? inheritedMax,
                 requireKeyID: requireKeyID,
-                clockSkew: span("clock_skew") ?? base.clockSkew
+                clockSkew: span("clock_skew") ?? base.clockSkew,
+                signers: signers
             )
         } catch let error as KeyrotError {
             throw .configuration(file: file, key: "[\(section)]", problem: error.description)

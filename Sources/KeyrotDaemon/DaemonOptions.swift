@@ -10,6 +10,9 @@ public struct DaemonOptions: Sendable {
     public var configurationFile: String?
     /// `--master-key-file`; else `$CREDENTIALS_DIRECTORY/master-key` (or, in dev mode, one in the state directory).
     public var masterKeyFile: String?
+    /// `--socket`; else `control.sock` in the state directory in dev mode, else in `$RUNTIME_DIRECTORY` or
+    /// `/run/keyrotd`.
+    public var socketPath: String?
     /// The process environment (`STATE_DIRECTORY`, `CREDENTIALS_DIRECTORY`, ...).
     public var environment: [String: String]
 
@@ -23,13 +26,32 @@ public struct DaemonOptions: Sendable {
         stateDirectory: String? = nil,
         configurationFile: String? = nil,
         masterKeyFile: String? = nil,
+        socketPath: String? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) {
         self.development = development
         self.stateDirectory = stateDirectory
         self.configurationFile = configurationFile
         self.masterKeyFile = masterKeyFile
+        self.socketPath = socketPath
         self.environment = environment
+    }
+
+    public static let productionRuntimeDirectory = "/run/keyrotd"
+
+    /// The control socket's path.
+    var resolvedSocketPath: String {
+        if let socketPath { return Self.absolute(socketPath) }
+        if development { return resolvedStateDirectory + "/control.sock" }
+        let runtime =
+            environment["RUNTIME_DIRECTORY"].flatMap { $0.split(separator: ":").first.map(String.init) }
+            ?? Self.productionRuntimeDirectory
+        return Self.absolute(runtime) + "/control.sock"
+    }
+
+    private static func absolute(_ path: String) -> String {
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        return (absolute as NSString).standardizingPath
     }
 
     /// The state directory to use, as an absolute path.
@@ -40,7 +62,6 @@ public struct DaemonOptions: Sendable {
                 ? Self.developmentStateDirectory
                 : environment["STATE_DIRECTORY"].flatMap { $0.split(separator: ":").first.map(String.init) }
                     ?? Self.productionStateDirectory)
-        let absolute = chosen.hasPrefix("/") ? chosen : FileManager.default.currentDirectoryPath + "/" + chosen
-        return (absolute as NSString).standardizingPath
+        return Self.absolute(chosen)
     }
 }

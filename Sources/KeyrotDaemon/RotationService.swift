@@ -19,12 +19,20 @@ public struct RotationService: Service {
     let clock: any WallClock
     let actor: AuditActor
     let logger: Logger
+    let wake: WakeSignal
 
-    public init(store: KeyStore, clock: any WallClock, actor: AuditActor, logger: Logger) {
+    public init(
+        store: KeyStore,
+        clock: any WallClock,
+        actor: AuditActor,
+        logger: Logger,
+        wake: WakeSignal = WakeSignal()
+    ) {
         self.store = store
         self.clock = clock
         self.actor = actor
         self.logger = logger
+        self.wake = wake
     }
 
     public func run() async throws {
@@ -32,11 +40,21 @@ public struct RotationService: Service {
             try await cancelWhenGracefulShutdown {
                 while true {
                     let deadline = performDueWork(at: clock.now())
-                    try await clock.sleep(until: deadline)
+                    try await sleep(until: deadline)
                 }
             }
         } catch is CancellationError {
             logger.info("rotation scheduler stopped")
+        }
+    }
+
+    /// Sleeps until `deadline` or until woken, whichever comes first.
+    private func sleep(until deadline: Timestamp) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await clock.sleep(until: deadline) }
+            group.addTask { await wake.wait() }
+            try await group.next()
+            group.cancelAll()
         }
     }
 

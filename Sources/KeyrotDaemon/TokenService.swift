@@ -21,7 +21,7 @@ public final class TokenService: Sendable {
     }
 
     private let store: KeyStore
-    private let masterKey: MasterKey
+    let masterKey: MasterKey
     private let cache = Mutex<[WorkspaceName: Unsealed]>([:])
 
     public init(store: KeyStore, masterKey: MasterKey) {
@@ -75,6 +75,11 @@ public final class TokenService: Sendable {
             guard let secret = unsealed.secrets[key.keyID] else { return false }
             return HMAC.isValid(signature, for: input.utf8, key: secret, algorithm: key.algorithm)
         }
+    }
+
+    /// The workspace's policy, from the same cache (no database read while nothing changed).
+    public func policy(of workspace: WorkspaceName) throws -> WorkspacePolicy {
+        try keys(of: workspace).keys.policy
     }
 
     /// The workspace's keys, from the cache while the store has not written since, else freshly read and opened.

@@ -4,12 +4,12 @@ import KeyrotCore
 
 /// The statements the store's transactions are made of. Internal: callers see only whole intentions.
 extension Database {
-    func workspaceIfExists(named name: WorkspaceName) throws -> (id: Int64, policy: RotationPolicy)? {
+    func workspaceIfExists(named name: WorkspaceName) throws -> (id: Int64, policy: WorkspacePolicy)? {
         let row = try Row.fetchOne(self, sql: "SELECT * FROM workspaces WHERE name = ?", arguments: [name.rawValue])
-        return try row.map { ($0["id"], try RotationPolicy(row: $0)) }
+        return try row.map { ($0["id"], try WorkspacePolicy(row: $0)) }
     }
 
-    func workspace(named name: WorkspaceName) throws -> (id: Int64, policy: RotationPolicy) {
+    func workspace(named name: WorkspaceName) throws -> (id: Int64, policy: WorkspacePolicy) {
         guard let workspace = try workspaceIfExists(named: name) else {
             throw KeyrotError.workspaceNotFound(name.rawValue)
         }

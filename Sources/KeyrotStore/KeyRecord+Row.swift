@@ -25,7 +25,7 @@ extension KeyRecord {
     }
 }
 
-extension RotationPolicy {
+extension WorkspacePolicy {
     init(row: Row) throws {
         guard let algorithm = SigningAlgorithm(rawValue: row["algorithm"]) else {
             throw DatabaseError(message: "unknown algorithm in workspaces")
@@ -37,7 +37,8 @@ extension RotationPolicy {
             tokenTTL: .seconds(row["token_ttl_seconds"]),
             maxTokenTTL: .seconds(row["max_token_ttl_seconds"]),
             requireKeyID: row["require_kid"],
-            clockSkew: .seconds(row["clock_skew_seconds"])
+            clockSkew: .seconds(row["clock_skew_seconds"]),
+            signers: try (row["signers"] as String).split(separator: ",").map { try Principal(String($0)) }
         )
     }
 }

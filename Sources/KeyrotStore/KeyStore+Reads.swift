@@ -4,11 +4,11 @@ import KeyrotCore
 extension KeyStore {
     /// What the scheduler needs, read in one snapshot: every workspace's policy and its live keys
     /// (pending, active, grace).
-    public func scheduleSnapshot() throws -> (policies: [WorkspaceName: RotationPolicy], liveKeys: [KeyRecord]) {
+    public func scheduleSnapshot() throws -> (policies: [WorkspaceName: WorkspacePolicy], liveKeys: [KeyRecord]) {
         try pool.read { db in
-            var policies: [WorkspaceName: RotationPolicy] = [:]
+            var policies: [WorkspaceName: WorkspacePolicy] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT * FROM workspaces") {
-                policies[try WorkspaceName(row["name"])] = try RotationPolicy(row: row)
+                policies[try WorkspaceName(row["name"])] = try WorkspacePolicy(row: row)
             }
             let keys = try Row.fetchAll(
                 db,
@@ -22,7 +22,7 @@ extension KeyStore {
     }
 
     /// The workspace's policy.
-    public func policy(of name: WorkspaceName) throws -> RotationPolicy {
+    public func policy(of name: WorkspaceName) throws -> WorkspacePolicy {
         try pool.read { db in try db.workspace(named: name).policy }
     }
 

@@ -5,8 +5,8 @@ extension KeyStore {
     /// Rotates the workspace's key, in one transaction with its audit row.
     ///
     /// A scheduled rotation happens only if the active key is due at `now` (so a catch-up after downtime
-    /// happens once, and a repeated call is harmless) and returns no rows otherwise. An emergency rotation
-    /// always happens and revokes the old active key.
+    /// happens once, and a repeated call is harmless) and returns no rows otherwise. A manual rotation happens
+    /// now, with the same grace; an emergency rotation happens now and revokes the old active key.
     @discardableResult
     public func rotate(
         _ name: WorkspaceName,
@@ -24,7 +24,16 @@ extension KeyStore {
                 }
             }
             return [
-                try rotateNow(in: db, name, workspace: workspace, mode: mode, reason: reason, at: now, actor: actor)
+                try rotateNow(
+                    in: db,
+                    name,
+                    workspace: workspace,
+                    mode: mode,
+                    successor: mode == .emergency ? .fresh : .oldestPending,
+                    reason: reason,
+                    at: now,
+                    actor: actor
+                )
             ]
         }
     }
@@ -34,8 +43,9 @@ extension KeyStore {
     func rotateNow(
         in db: Database,
         _ name: WorkspaceName,
-        workspace: (id: Int64, policy: RotationPolicy),
+        workspace: (id: Int64, policy: WorkspacePolicy),
         mode: RotationMode,
+        successor: Successor,
         reason: String?,
         at now: Timestamp,
         actor: AuditActor
@@ -43,7 +53,7 @@ extension KeyStore {
         let active = try db.keys(of: workspace.id, where: "k.state = 'active'").first
         if let active {
             switch mode {
-            case .scheduled:
+            case .scheduled, .manual:
                 let end = KeyLifecycle.graceUntil(
                     now: now,
                     grace: workspace.policy.grace,
@@ -58,17 +68,17 @@ extension KeyStore {
             }
         }
         let keyID = try activateSuccessor(
+            successor,
             in: db,
             workspace: name,
             id: workspace.id,
             policy: workspace.policy,
-            promotingPending: mode == .scheduled,
             at: now
         )
         return try db.appendAudit(
             at: now,
             workspace: name,
-            event: mode == .scheduled ? .rotated : .emergencyRotated,
+            event: mode == .emergency ? .emergencyRotated : .rotated,
             keyID: keyID,
             previousKeyID: active?.record.keyID,
             reason: reason,
@@ -176,11 +186,11 @@ extension KeyStore {
             ]
             if key.record.state == .active {
                 let successor = try activateSuccessor(
+                    .fresh,
                     in: db,
                     workspace: name,
                     id: workspace.id,
                     policy: workspace.policy,
-                    promotingPending: false,
                     at: now
                 )
                 entries.append(
@@ -199,28 +209,44 @@ extension KeyStore {
         }
     }
 
-    /// Makes a new active key: the oldest pending key of the policy's algorithm if `promotingPending` and there is
-    /// one, else a fresh one.
+    /// Which key becomes active when the active key is replaced.
+    enum Successor {
+        /// A freshly generated key (always so for emergencies: a pending key may be as exposed as the old one).
+        case fresh
+        /// The oldest pending key of the policy's algorithm, else a fresh one.
+        case oldestPending
+        /// This pending key (by row id).
+        case pending(rowID: Int64)
+    }
+
+    /// Makes `successor` the workspace's active key (the old one must be demoted already); returns its id.
     private func activateSuccessor(
+        _ successor: Successor,
         in db: Database,
         workspace name: WorkspaceName,
         id workspaceID: Int64,
-        policy: RotationPolicy,
-        promotingPending: Bool,
+        policy: WorkspacePolicy,
         at now: Timestamp
     ) throws -> String {
-        if promotingPending,
-            let pending = try db.keys(
+        let chosen: (rowID: Int64, record: KeyRecord)?
+        switch successor {
+        case .fresh:
+            chosen = nil
+        case .oldestPending:
+            chosen = try db.keys(
                 of: workspaceID,
                 where: "k.state = 'pending' AND k.algorithm = ?",
                 arguments: [policy.algorithm.rawValue]
             ).first
-        {
+        case .pending(let rowID):
+            chosen = try db.keys(of: workspaceID, where: "k.id = ? AND k.state = 'pending'", arguments: [rowID]).first
+        }
+        if let chosen {
             try db.execute(
                 sql: "UPDATE keys SET state = 'active', activated_at = ? WHERE id = ?",
-                arguments: [now.secondsSinceEpoch, pending.rowID]
+                arguments: [now.secondsSinceEpoch, chosen.rowID]
             )
-            return pending.record.keyID
+            return chosen.record.keyID
         }
         return try db.insertGeneratedKey(
             workspaceID: workspaceID,

@@ -8,7 +8,7 @@ extension KeyStore {
     @discardableResult
     public func createWorkspace(
         _ name: WorkspaceName,
-        policy: RotationPolicy,
+        policy: WorkspacePolicy,
         at now: Timestamp,
         actor: AuditActor,
         reason: String? = nil
@@ -23,7 +23,7 @@ extension KeyStore {
     @discardableResult
     public func ensureWorkspace(
         _ name: WorkspaceName,
-        policy: RotationPolicy,
+        policy: WorkspacePolicy,
         at now: Timestamp,
         actor: AuditActor,
         reason: String? = nil
@@ -48,7 +48,7 @@ extension KeyStore {
     @discardableResult
     public func updateWorkspace(
         _ name: WorkspaceName,
-        policy: RotationPolicy,
+        policy: WorkspacePolicy,
         at now: Timestamp,
         actor: AuditActor,
         reason: String? = nil
@@ -68,7 +68,7 @@ extension KeyStore {
 
     private static func create(
         _ name: WorkspaceName,
-        policy: RotationPolicy,
+        policy: WorkspacePolicy,
         at now: Timestamp,
         actor: AuditActor,
         reason: String?,
@@ -81,12 +81,13 @@ extension KeyStore {
         try db.execute(
             sql: """
                 INSERT INTO workspaces (name, algorithm, rotate_every_seconds, grace_seconds, token_ttl_seconds,
-                    max_token_ttl_seconds, require_kid, clock_skew_seconds, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    max_token_ttl_seconds, require_kid, clock_skew_seconds, signers, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 name.rawValue, policy.algorithm.rawValue, policy.rotateEvery.seconds, policy.grace.seconds,
                 policy.tokenTTL.seconds, policy.maxTokenTTL.seconds, policy.requireKeyID, policy.clockSkew.seconds,
+                policy.signers.map(\.description).joined(separator: ","),
                 now.secondsSinceEpoch,
             ]
         )
@@ -115,8 +116,8 @@ extension KeyStore {
     /// verifying, with its own algorithm, through its grace window).
     private func update(
         _ name: WorkspaceName,
-        current: (id: Int64, policy: RotationPolicy),
-        to policy: RotationPolicy,
+        current: (id: Int64, policy: WorkspacePolicy),
+        to policy: WorkspacePolicy,
         at now: Timestamp,
         actor: AuditActor,
         reason: String?,
@@ -126,12 +127,13 @@ extension KeyStore {
         try db.execute(
             sql: """
                 UPDATE workspaces SET algorithm = ?, rotate_every_seconds = ?, grace_seconds = ?,
-                    token_ttl_seconds = ?, max_token_ttl_seconds = ?, require_kid = ?, clock_skew_seconds = ?
+                    token_ttl_seconds = ?, max_token_ttl_seconds = ?, require_kid = ?, clock_skew_seconds = ?, signers = ?
                 WHERE id = ?
                 """,
             arguments: [
                 policy.algorithm.rawValue, policy.rotateEvery.seconds, policy.grace.seconds, policy.tokenTTL.seconds,
-                policy.maxTokenTTL.seconds, policy.requireKeyID, policy.clockSkew.seconds, current.id,
+                policy.maxTokenTTL.seconds, policy.requireKeyID, policy.clockSkew.seconds,
+                policy.signers.map(\.description).joined(separator: ","), current.id,
             ]
         )
         let entry = try db.appendAudit(
@@ -149,6 +151,7 @@ extension KeyStore {
             name,
             workspace: (current.id, policy),
             mode: .scheduled,
+            successor: .fresh,
             reason: "algorithm changed to \(policy.algorithm.rawValue)",
             at: now,
             actor: actor

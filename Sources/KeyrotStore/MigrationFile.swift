@@ -13,7 +13,7 @@ public struct MigrationFile: Hashable, Sendable {
         fileName.hasSuffix(".sql") ? String(fileName.dropLast(4)) : fileName
     }
 
-    public init(fileName: String, sql: String) {
+    public init(fileName: String, contents sql: String) {
         self.fileName = fileName
         self.sql = sql
     }

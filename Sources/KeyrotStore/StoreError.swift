@@ -1,3 +1,5 @@
+import GRDB
+
 /// Why the store cannot be opened or used, beyond the domain rules (those are ``KeyrotCore/KeyrotError``).
 ///
 /// - Important: Descriptions name files and versions, never key material.
@@ -24,6 +26,22 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .migrationChanged(let path, let fileName):
             "\(path) was built with a different \(fileName) than this keyrotd carries; it was left untouched "
                 + "(a shipped migration must never be edited)"
+        }
+    }
+}
+
+extension KeyStore {
+    /// What went wrong with the database in words an operator can act on, without SQL or bound values.
+    public static func problem(in error: any Error) -> String {
+        if let error = error as? StoreError { return error.description }
+        guard let error = error as? DatabaseError else { return "the change could not be stored" }
+        switch error.resultCode {
+        case .SQLITE_FULL: return "the disk is full"
+        case .SQLITE_READONLY: return "the database is read-only"
+        case .SQLITE_BUSY, .SQLITE_LOCKED: return "the database is busy"
+        case .SQLITE_IOERR: return "an I/O error occurred"
+        case .SQLITE_CANTOPEN: return "the database file cannot be opened"
+        default: return "the database refused the change (\(error.resultCode))"
         }
     }
 }

@@ -4,7 +4,7 @@ import KeyrotCore
 /// What signing and verifying for one workspace needs, read in one snapshot: its policy, all its keys, and the
 /// sealed material of those that still have some.
 public struct WorkspaceKeys: Sendable {
-    public var policy: RotationPolicy
+    public var policy: WorkspacePolicy
     public var ring: KeyRing
     /// Sealed secrets by key id (pending, active and grace keys only).
     public var sealedSecrets: [String: Data]

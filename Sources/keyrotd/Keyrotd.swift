@@ -29,6 +29,12 @@ struct Keyrotd: AsyncParsableCommand {
     @Option(help: "File holding the 32-byte master key (raw, or 64 hex digits).")
     var masterKeyFile: String?
 
+    @Option(
+        help:
+            "Control socket (default: control.sock in the state directory with --dev, else in $RUNTIME_DIRECTORY or /run/keyrotd)."
+    )
+    var socket: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
@@ -44,7 +50,8 @@ struct Keyrotd: AsyncParsableCommand {
             development: dev,
             stateDirectory: stateDir,
             configurationFile: config,
-            masterKeyFile: masterKeyFile
+            masterKeyFile: masterKeyFile,
+            socketPath: socket
         )
         let daemon: Daemon
         do {

@@ -6,8 +6,8 @@ enum Fixture {
     static let acme = try! WorkspaceName("acme")
     static let other = try! WorkspaceName("other")
 
-    static func policy(rotateEvery: TimeSpan = .seconds(100), grace: TimeSpan = .seconds(30)) -> RotationPolicy {
-        try! RotationPolicy(
+    static func policy(rotateEvery: TimeSpan = .seconds(100), grace: TimeSpan = .seconds(30)) -> WorkspacePolicy {
+        try! WorkspacePolicy(
             algorithm: .hs256,
             rotateEvery: rotateEvery,
             grace: grace,

@@ -7,13 +7,13 @@ struct TokenLab {
     static let now = Timestamp(secondsSinceEpoch: 1_795_600_000)
     static let acme = try! WorkspaceName("acme")
 
-    var policy: RotationPolicy
+    var policy: WorkspacePolicy
     var keys: [KeyRecord]
     var secrets: [String: SecretBytes]
 
     /// A workspace of `algorithm` whose keys were all made with it.
     init(algorithm: SigningAlgorithm = .hs256) throws {
-        policy = try RotationPolicy(
+        policy = try WorkspacePolicy(
             algorithm: algorithm,
             rotateEvery: .days(1),
             grace: .hours(1),

@@ -34,8 +34,8 @@ struct StoreFixture {
         )
     }
 
-    static func policy(rotateEvery: Int64 = 100, grace: Int64 = 30) -> RotationPolicy {
-        try! RotationPolicy(
+    static func policy(rotateEvery: Int64 = 100, grace: Int64 = 30) -> WorkspacePolicy {
+        try! WorkspacePolicy(
             algorithm: .hs256,
             rotateEvery: .seconds(rotateEvery),
             grace: .seconds(grace),

@@ -1,10 +1,10 @@
 import KeyrotCore
 import Testing
 
-@Suite struct RotationPolicyTests {
+@Suite struct WorkspacePolicyTests {
     @Test func refusesSpansThatDoNotFitTogether() {
         #expect(throws: KeyrotError.self) {
-            try RotationPolicy(
+            try WorkspacePolicy(
                 algorithm: .hs256,
                 rotateEvery: .zero,
                 grace: .zero,
@@ -13,7 +13,7 @@ import Testing
             )
         }
         #expect(throws: KeyrotError.self) {
-            try RotationPolicy(
+            try WorkspacePolicy(
                 algorithm: .hs256,
                 rotateEvery: .days(1),
                 grace: .seconds(-1),
@@ -22,7 +22,7 @@ import Testing
             )
         }
         #expect(throws: KeyrotError.self) {
-            try RotationPolicy(
+            try WorkspacePolicy(
                 algorithm: .hs256,
                 rotateEvery: .days(1),
                 grace: .zero,
@@ -34,17 +34,17 @@ import Testing
 
     @Test func describesItselfInConfigWords() {
         #expect(
-            RotationPolicy.standard.description
+            WorkspacePolicy.standard.description
                 == "algorithm=HS256 rotate_every=30d grace=7d token_ttl=1h max_token_ttl=1d require_kid=false clock_skew=1min"
         )
     }
 
     @Test func listsOnlyTheSettingsThatChange() throws {
-        var changed = RotationPolicy.standard
+        var changed = WorkspacePolicy.standard
         changed.rotateEvery = .seconds(2)
         changed.algorithm = .hs512
-        #expect(RotationPolicy.standard.changes(to: changed) == "algorithm HS256 -> HS512, rotate_every 30d -> 2s")
-        #expect(RotationPolicy.standard.changes(to: .standard) == "")
+        #expect(WorkspacePolicy.standard.changes(to: changed) == "algorithm HS256 -> HS512, rotate_every 30d -> 2s")
+        #expect(WorkspacePolicy.standard.changes(to: .standard) == "")
     }
 
     @Test(arguments: [(SigningAlgorithm.hs256, 32), (.hs384, 48), (.hs512, 64)])

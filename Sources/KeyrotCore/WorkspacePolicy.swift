@@ -1,8 +1,8 @@
-/// How a workspace's keys are rotated and how long the tokens they sign may live.
+/// How a workspace's keys are rotated, how its tokens are signed and checked, and who may sign them.
 ///
 /// - Important: Build one with ``init(algorithm:rotateEvery:grace:tokenTTL:maxTokenTTL:)``, which checks
 ///   that the spans make sense together.
-public struct RotationPolicy: Hashable, Sendable {
+public struct WorkspacePolicy: Hashable, Sendable {
     public var algorithm: SigningAlgorithm
     /// How long a key stays active before a scheduled rotation replaces it.
     public var rotateEvery: TimeSpan
@@ -17,6 +17,8 @@ public struct RotationPolicy: Hashable, Sendable {
     public var requireKeyID: Bool
     /// How far `exp`, `nbf` and `iat` may be off, for clocks that disagree.
     public var clockSkew: TimeSpan
+    /// Who besides administrators may sign and verify tokens for the workspace.
+    public var signers: [Principal]
 
     public init(
         algorithm: SigningAlgorithm,
@@ -25,7 +27,8 @@ public struct RotationPolicy: Hashable, Sendable {
         tokenTTL: TimeSpan,
         maxTokenTTL: TimeSpan,
         requireKeyID: Bool = false,
-        clockSkew: TimeSpan = .seconds(60)
+        clockSkew: TimeSpan = .seconds(60),
+        signers: [Principal] = []
     ) throws(KeyrotError) {
         guard rotateEvery.seconds >= 1 else { throw .invalidPolicy("rotate_every must be at least 1s") }
         guard grace.seconds >= 0 else { throw .invalidPolicy("grace must not be negative") }
@@ -41,11 +44,12 @@ public struct RotationPolicy: Hashable, Sendable {
         self.maxTokenTTL = maxTokenTTL
         self.requireKeyID = requireKeyID
         self.clockSkew = clockSkew
+        self.signers = signers
     }
 
     /// keyrotd's built-in defaults: HS256, rotate every 30 days, 7 days of grace, 1 h tokens (at most 24 h),
     /// `kid` optional, 60 s of clock skew.
-    public static let standard = try! RotationPolicy(
+    public static let standard = try! WorkspacePolicy(
         algorithm: .hs256,
         rotateEvery: .days(30),
         grace: .days(7),
@@ -54,13 +58,14 @@ public struct RotationPolicy: Hashable, Sendable {
     )
 }
 
-extension RotationPolicy: CustomStringConvertible {
+extension WorkspacePolicy: CustomStringConvertible {
     /// The settings by their configuration-file names, in file order.
     var settings: [(name: String, value: String)] {
         [
             ("algorithm", algorithm.rawValue), ("rotate_every", "\(rotateEvery)"), ("grace", "\(grace)"),
             ("token_ttl", "\(tokenTTL)"), ("max_token_ttl", "\(maxTokenTTL)"), ("require_kid", "\(requireKeyID)"),
             ("clock_skew", "\(clockSkew)"),
+            ("signers", signers.isEmpty ? "none" : signers.map(\.description).joined(separator: ",")),
         ]
     }
 
@@ -70,7 +75,7 @@ extension RotationPolicy: CustomStringConvertible {
     }
 
     /// What changes from this policy to `new`, setting by setting: `rotate_every 30d -> 2s, grace 7d -> 3s`.
-    public func changes(to new: RotationPolicy) -> String {
+    public func changes(to new: WorkspacePolicy) -> String {
         zip(settings, new.settings)
             .filter { $0.value != $1.value }
             .map { "\($0.name) \($0.value) -> \($1.value)" }

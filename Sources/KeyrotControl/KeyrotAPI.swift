@@ -1,0 +1,401 @@
+// The wire names are the interface file's (snake_case), on purpose.
+
+/// The parameters and results of `io.keyrotd` methods, exactly as `io.keyrotd.varlink` declares them; the daemon
+/// answers with them and `keyrotctl` sends and reads them.
+public enum KeyrotAPI {
+    public struct Workspace: Codable, Hashable, Sendable {
+        public var name: String
+        public var algorithm: String
+        public var rotate_every: String
+        public var grace: String
+        public var token_ttl: String
+        public var max_token_ttl: String
+        public var require_kid: Bool
+        public var clock_skew: String
+        public var signers: [String]
+        public var active_key_id: String?
+        public var next_rotation_at: String?
+
+        public init(
+            name: String,
+            algorithm: String,
+            rotate_every: String,
+            grace: String,
+            token_ttl: String,
+            max_token_ttl: String,
+            require_kid: Bool,
+            clock_skew: String,
+            signers: [String],
+            active_key_id: String?,
+            next_rotation_at: String?
+        ) {
+            self.name = name
+            self.algorithm = algorithm
+            self.rotate_every = rotate_every
+            self.grace = grace
+            self.token_ttl = token_ttl
+            self.max_token_ttl = max_token_ttl
+            self.require_kid = require_kid
+            self.clock_skew = clock_skew
+            self.signers = signers
+            self.active_key_id = active_key_id
+            self.next_rotation_at = next_rotation_at
+        }
+    }
+
+    public struct Key: Codable, Hashable, Sendable {
+        public var key_id: String
+        public var algorithm: String
+        public var state: String
+        public var leaked: Bool
+        public var created_at: String
+        public var activated_at: String?
+        public var grace_until: String?
+        public var verifies: Bool
+
+        public init(
+            key_id: String,
+            algorithm: String,
+            state: String,
+            leaked: Bool,
+            created_at: String,
+            activated_at: String?,
+            grace_until: String?,
+            verifies: Bool
+        ) {
+            self.key_id = key_id
+            self.algorithm = algorithm
+            self.state = state
+            self.leaked = leaked
+            self.created_at = created_at
+            self.activated_at = activated_at
+            self.grace_until = grace_until
+            self.verifies = verifies
+        }
+    }
+
+    public struct AuditEntry: Codable, Hashable, Sendable {
+        public var seq: Int64
+        public var at: String
+        public var workspace: String
+        public var event: String
+        public var key_id: String?
+        public var previous_key_id: String?
+        public var reason: String?
+        public var detail: String?
+        public var actor_uid: Int64
+        public var actor_pid: Int64
+        public var chain_hash: String
+
+        public init(
+            seq: Int64,
+            at: String,
+            workspace: String,
+            event: String,
+            key_id: String?,
+            previous_key_id: String?,
+            reason: String?,
+            detail: String?,
+            actor_uid: Int64,
+            actor_pid: Int64,
+            chain_hash: String
+        ) {
+            self.seq = seq
+            self.at = at
+            self.workspace = workspace
+            self.event = event
+            self.key_id = key_id
+            self.previous_key_id = previous_key_id
+            self.reason = reason
+            self.detail = detail
+            self.actor_uid = actor_uid
+            self.actor_pid = actor_pid
+            self.chain_hash = chain_hash
+        }
+    }
+
+    public struct PolicyChange: Codable, Hashable, Sendable {
+        public var algorithm: String?
+        public var rotate_every: String?
+        public var grace: String?
+        public var token_ttl: String?
+        public var max_token_ttl: String?
+        public var require_kid: Bool?
+        public var clock_skew: String?
+        public var signers: [String]?
+
+        public init(
+            algorithm: String? = nil,
+            rotate_every: String? = nil,
+            grace: String? = nil,
+            token_ttl: String? = nil,
+            max_token_ttl: String? = nil,
+            require_kid: Bool? = nil,
+            clock_skew: String? = nil,
+            signers: [String]? = nil
+        ) {
+            self.algorithm = algorithm
+            self.rotate_every = rotate_every
+            self.grace = grace
+            self.token_ttl = token_ttl
+            self.max_token_ttl = max_token_ttl
+            self.require_kid = require_kid
+            self.clock_skew = clock_skew
+            self.signers = signers
+        }
+    }
+
+    public struct Empty: Codable, Hashable, Sendable {
+        public init() {}
+    }
+
+    public struct SignParameters: Codable, Hashable, Sendable {
+        public var workspace: String
+        public var user_id: String
+        public var ttl: String?
+        public var claims: [String: JSONValue]?
+
+        public init(workspace: String, user_id: String, ttl: String? = nil, claims: [String: JSONValue]? = nil) {
+            self.workspace = workspace
+            self.user_id = user_id
+            self.ttl = ttl
+            self.claims = claims
+        }
+    }
+
+    public struct SignResult: Codable, Hashable, Sendable {
+        public var token: String
+        public var key_id: String
+        public var issued_at: String
+        public var expires_at: String
+
+        public init(token: String, key_id: String, issued_at: String, expires_at: String) {
+            self.token = token
+            self.key_id = key_id
+            self.issued_at = issued_at
+            self.expires_at = expires_at
+        }
+    }
+
+    public struct VerifyParameters: Codable, Hashable, Sendable {
+        public var workspace: String
+        public var token: String
+
+        public init(workspace: String, token: String) {
+            self.workspace = workspace
+            self.token = token
+        }
+    }
+
+    public struct VerifyResult: Codable, Hashable, Sendable {
+        public var valid: Bool
+        public var reason: String?
+        public var key_id: String?
+        public var user_id: String?
+        public var expires_at: String?
+        public var claims: [String: JSONValue]?
+
+        public init(
+            valid: Bool,
+            reason: String? = nil,
+            key_id: String? = nil,
+            user_id: String? = nil,
+            expires_at: String? = nil,
+            claims: [String: JSONValue]? = nil
+        ) {
+            self.valid = valid
+            self.reason = reason
+            self.key_id = key_id
+            self.user_id = user_id
+            self.expires_at = expires_at
+            self.claims = claims
+        }
+    }
+
+    public struct RotateParameters: Codable, Hashable, Sendable {
+        public var workspace: String
+        public var emergency: Bool?
+        public var reason: String?
+
+        public init(workspace: String, emergency: Bool? = nil, reason: String? = nil) {
+            self.workspace = workspace
+            self.emergency = emergency
+            self.reason = reason
+        }
+    }
+
+    public struct FlagLeakParameters: Codable, Hashable, Sendable {
+        public var workspace: String
+        public var key_id: String
+        public var reason: String
+
+        public init(workspace: String, key_id: String, reason: String) {
+            self.workspace = workspace
+            self.key_id = key_id
+            self.reason = reason
+        }
+    }
+
+    public struct RevokeParameters: Codable, Hashable, Sendable {
+        public var workspace: String
+        public var key_id: String
+        public var reason: String?
+
+        public init(workspace: String, key_id: String, reason: String? = nil) {
+            self.workspace = workspace
+            self.key_id = key_id
+            self.reason = reason
+        }
+    }
+
+    public struct EntriesResult: Codable, Hashable, Sendable {
+        public var entries: [AuditEntry]
+
+        public init(entries: [AuditEntry]) {
+            self.entries = entries
+        }
+    }
+
+    public struct ImportKeyParameters: Codable, Hashable, Sendable {
+        public var workspace: String
+        /// Standard base64 of the secret's bytes.
+        public var secret: String
+        public var key_id: String?
+        public var activate: Bool?
+
+        public init(workspace: String, secret: String, key_id: String? = nil, activate: Bool? = nil) {
+            self.workspace = workspace
+            self.secret = secret
+            self.key_id = key_id
+            self.activate = activate
+        }
+    }
+
+    public struct ImportKeyResult: Codable, Hashable, Sendable {
+        public var key: Key
+        public var entries: [AuditEntry]
+
+        public init(key: Key, entries: [AuditEntry]) {
+            self.key = key
+            self.entries = entries
+        }
+    }
+
+    public struct CreateWorkspaceParameters: Codable, Hashable, Sendable {
+        public var name: String
+        public var policy: PolicyChange?
+
+        public init(name: String, policy: PolicyChange? = nil) {
+            self.name = name
+            self.policy = policy
+        }
+    }
+
+    public struct UpdateWorkspaceParameters: Codable, Hashable, Sendable {
+        public var name: String
+        public var policy: PolicyChange
+
+        public init(name: String, policy: PolicyChange) {
+            self.name = name
+            self.policy = policy
+        }
+    }
+
+    public struct WorkspaceResult: Codable, Hashable, Sendable {
+        public var workspace: Workspace
+        public var entries: [AuditEntry]
+
+        public init(workspace: Workspace, entries: [AuditEntry]) {
+            self.workspace = workspace
+            self.entries = entries
+        }
+    }
+
+    public struct WorkspacesResult: Codable, Hashable, Sendable {
+        public var workspaces: [Workspace]
+
+        public init(workspaces: [Workspace]) {
+            self.workspaces = workspaces
+        }
+    }
+
+    public struct NameParameters: Codable, Hashable, Sendable {
+        public var name: String
+
+        public init(name: String) {
+            self.name = name
+        }
+    }
+
+    public struct GetWorkspaceResult: Codable, Hashable, Sendable {
+        public var workspace: Workspace
+        public var keys: [Key]
+
+        public init(workspace: Workspace, keys: [Key]) {
+            self.workspace = workspace
+            self.keys = keys
+        }
+    }
+
+    public struct WorkspaceParameters: Codable, Hashable, Sendable {
+        public var workspace: String
+
+        public init(workspace: String) {
+            self.workspace = workspace
+        }
+    }
+
+    public struct KeysResult: Codable, Hashable, Sendable {
+        public var keys: [Key]
+
+        public init(keys: [Key]) {
+            self.keys = keys
+        }
+    }
+
+    public struct HistoryParameters: Codable, Hashable, Sendable {
+        public var workspace: String?
+        public var limit: Int?
+
+        public init(workspace: String? = nil, limit: Int? = nil) {
+            self.workspace = workspace
+            self.limit = limit
+        }
+    }
+
+    public struct VerifyAuditResult: Codable, Hashable, Sendable {
+        public var intact: Bool
+        public var entries: Int
+        public var breaks: [Int64]
+        public var last_hash: String?
+
+        public init(intact: Bool, entries: Int, breaks: [Int64], last_hash: String?) {
+            self.intact = intact
+            self.entries = entries
+            self.breaks = breaks
+            self.last_hash = last_hash
+        }
+    }
+
+    public struct StatusResult: Codable, Hashable, Sendable {
+        public var version: String
+        public var database: String
+        public var workspaces: Int
+        public var next_rotation_workspace: String?
+        public var next_rotation_at: String?
+
+        public init(
+            version: String,
+            database: String,
+            workspaces: Int,
+            next_rotation_workspace: String?,
+            next_rotation_at: String?
+        ) {
+            self.version = version
+            self.database = database
+            self.workspaces = workspaces
+            self.next_rotation_workspace = next_rotation_workspace
+            self.next_rotation_at = next_rotation_at
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import KeyrotControl
+import KeyrotCore
+
+extension ControlService {
+    /// keyrotd's version, as `GetInfo` and `Status` report it.
+    public static let version = "0.1.0"
+
+    func history(_ request: Request) throws -> VarlinkReply {
+        try requireAdministrator(request)
+        let parameters = try request.parameters(KeyrotAPI.HistoryParameters.self)
+        let workspace = try parameters.workspace.map { text throws(VarlinkError) in try workspaceName(text) }
+        let limit = min(max(parameters.limit ?? 100, 1), 10_000)
+        let entries = try store.history(of: workspace, limit: limit)
+        return .parameters(KeyrotAPI.EntriesResult(entries: entries.map(KeyrotAPI.AuditEntry.init)))
+    }
+
+    func verifyAudit(_ request: Request) throws -> VarlinkReply {
+        try requireAdministrator(request)
+        let breaks = try store.auditChainBreaks()
+        let last = try store.history(limit: 1).last
+        return .parameters(
+            KeyrotAPI.VerifyAuditResult(
+                intact: breaks.isEmpty,
+                entries: Int(last?.seq ?? 0),
+                breaks: breaks,
+                last_hash: last?.chainHash
+            )
+        )
+    }
+
+    func status(_ request: Request) throws -> VarlinkReply {
+        try requireAdministrator(request)
+        let snapshot = try store.scheduleSnapshot()
+        let next = snapshot.liveKeys.filter { $0.state == .active }.compactMap { key in
+            snapshot.policies[key.workspace].map { policy in
+                (key.workspace, KeyLifecycle.rotationDue(activatedAt: key.activatedAt ?? key.createdAt, policy: policy))
+            }
+        }.min { $0.1 < $1.1 }
+        return .parameters(
+            KeyrotAPI.StatusResult(
+                version: Self.version,
+                database: store.path,
+                workspaces: snapshot.policies.count,
+                next_rotation_workspace: next?.0.rawValue,
+                next_rotation_at: next?.1.iso8601
+            )
+        )
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import KeyrotControl
+import KeyrotCore
+import KeyrotCrypto
+import KeyrotStore
+import Logging
+
+extension ControlService {
+    func rotate(_ request: Request) throws -> VarlinkReply {
+        try requireAdministrator(request)
+        let parameters = try request.parameters(KeyrotAPI.RotateParameters.self)
+        let workspace = try workspaceName(parameters.workspace)
+        let entries = try store.rotate(
+            workspace,
+            mode: parameters.emergency == true ? .emergency : .manual,
+            reason: parameters.reason,
+            at: request.now,
+            actor: request.actor
+        )
+        return changed(entries)
+    }
+
+    func flagLeak(_ request: Request) throws -> VarlinkReply {
+        try requireAdministrator(request)
+        let parameters = try request.parameters(KeyrotAPI.FlagLeakParameters.self)
+        let entries = try store.flagLeak(
+            try workspaceName(parameters.workspace),
+            keyID: parameters.key_id,
+            reason: parameters.reason,
+            at: request.now,
+            actor: request.actor
+        )
+        return changed(entries)
+    }
+
+    func revoke(_ request: Request) throws -> VarlinkReply {
+        try requireAdministrator(request)
+        let parameters = try request.parameters(KeyrotAPI.RevokeParameters.self)
+        let entries = try store.revoke(
+            try workspaceName(parameters.workspace),
+            keyID: parameters.key_id,
+            reason: parameters.reason,
+            at: request.now,
+            actor: request.actor
+        )
+        return changed(entries)
+    }
+
+    func importKey(_ request: Request) throws -> VarlinkReply {
+        try requireAdministrator(request)
+        let parameters = try request.parameters(KeyrotAPI.ImportKeyParameters.self)
+        let workspace = try workspaceName(parameters.workspace)
+        guard var decoded = Data(base64Encoded: parameters.secret) else {
+            throw VarlinkError.invalidParameter("secret")
+        }
+        let secret = SecretBytes(copying: decoded)
+        decoded.resetBytes(in: 0..<decoded.count)
+        let masterKey = tokens.masterKey
+        let (key, entries) = try store.importKey(
+            workspace,
+            keyID: parameters.key_id,
+            secretLength: secret.count,
+            activate: parameters.activate == true,
+            at: request.now,
+            actor: request.actor
+        ) { keyID in
+            try masterKey.seal(secret, for: .key(workspace: workspace, keyID: keyID))
+        }
+        logChanges(entries)
+        wake.signal()
+        return .parameters(
+            KeyrotAPI.ImportKeyResult(
+                key: KeyrotAPI.Key(key, at: request.now),
+                entries: entries.map(KeyrotAPI.AuditEntry.init)
+            )
+        )
+    }
+
+    func listKeys(_ request: Request) throws -> VarlinkReply {
+        try requireAdministrator(request)
+        let parameters = try request.parameters(KeyrotAPI.WorkspaceParameters.self)
+        let ring = try store.keyRing(of: try workspaceName(parameters.workspace))
+        return .parameters(KeyrotAPI.KeysResult(keys: ring.keys.reversed().map { KeyrotAPI.Key($0, at: request.now) }))
+    }
+
+    /// The reply for a change: its audit rows; they are logged, and the scheduler looks at its deadlines again.
+    func changed(_ entries: [AuditEntry]) -> VarlinkReply {
+        logChanges(entries)
+        wake.signal()
+        return .parameters(KeyrotAPI.EntriesResult(entries: entries.map(KeyrotAPI.AuditEntry.init)))
+    }
+
+    func logChanges(_ entries: [AuditEntry]) {
+        for entry in entries {
+            let level: Logger.Level = entry.event == .leakFlagged ? .critical : .notice
+            logger.log(level: level, "\(entry.event.rawValue)", metadata: entry.logMetadata)
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import KeyrotControl
+import KeyrotCore
+
+extension ControlService {
+    func createWorkspace(_ request: Request) throws -> VarlinkReply {
+        try requireAdministrator(request)
+        let parameters = try request.parameters(KeyrotAPI.CreateWorkspaceParameters.self)
+        let name = try WorkspaceName(parameters.name)
+        let policy = try defaults.applying(parameters.policy ?? KeyrotAPI.PolicyChange())
+        let entries = try store.createWorkspace(name, policy: policy, at: request.now, actor: request.actor)
+        logChanges(entries)
+        wake.signal()
+        return .parameters(
+            KeyrotAPI.WorkspaceResult(workspace: try describe(name), entries: entries.map(KeyrotAPI.AuditEntry.init))
+        )
+    }
+
+    func updateWorkspace(_ request: Request) throws -> VarlinkReply {
+        try requireAdministrator(request)
+        let parameters = try request.parameters(KeyrotAPI.UpdateWorkspaceParameters.self)
+        let name = try workspaceName(parameters.name)
+        let policy = try store.policy(of: name).applying(parameters.policy)
+        let entries = try store.updateWorkspace(name, policy: policy, at: request.now, actor: request.actor)
+        logChanges(entries)
+        wake.signal()
+        return .parameters(
+            KeyrotAPI.WorkspaceResult(workspace: try describe(name), entries: entries.map(KeyrotAPI.AuditEntry.init))
+        )
+    }
+
+    func listWorkspaces(_ request: Request) throws -> VarlinkReply {
+        try requireAdministrator(request)
+        let names = try store.scheduleSnapshot().policies.keys.sorted()
+        return .parameters(KeyrotAPI.WorkspacesResult(workspaces: try names.map(describe)))
+    }
+
+    func getWorkspace(_ request: Request) throws -> VarlinkReply {
+        try requireAdministrator(request)
+        let name = try workspaceName(try request.parameters(KeyrotAPI.NameParameters.self).name)
+        let ring = try store.keyRing(of: name)
+        return .parameters(
+            KeyrotAPI.GetWorkspaceResult(
+                workspace: try describe(name),
+                keys: ring.keys.reversed().map { KeyrotAPI.Key($0, at: request.now) }
+            )
+        )
+    }
+
+    private func describe(_ name: WorkspaceName) throws -> KeyrotAPI.Workspace {
+        KeyrotAPI.Workspace(name: name, policy: try store.policy(of: name), ring: try store.keyRing(of: name))
+    }
+}

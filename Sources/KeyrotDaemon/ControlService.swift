@@ -1,0 +1,165 @@
+import Foundation
+import KeyrotControl
+import KeyrotCore
+import KeyrotStore
+import Logging
+import Synchronization
+
+/// Answers `io.keyrotd` calls: checks that the peer may make the call, carries out the intention against the
+/// store or the token service, and turns domain errors into the interface's errors.
+///
+/// - Important: Every change is audited with the peer's uid and pid. Nothing here returns key material: keys are
+///   described by ``KeyrotControl/KeyrotAPI/Key``, which has no field for it.
+public struct ControlService: VarlinkService {
+    public let interface = VarlinkInterfaceFile.keyrotd
+    let store: KeyStore
+    let tokens: TokenService
+    let clock: any WallClock
+    let access: AccessRules
+    let defaults: WorkspacePolicy
+    let wake: WakeSignal
+    let logger: Logger
+    private let groups = PeerGroups()
+
+    public init(
+        store: KeyStore,
+        tokens: TokenService,
+        clock: any WallClock,
+        access: AccessRules,
+        defaults: WorkspacePolicy,
+        wake: WakeSignal,
+        logger: Logger
+    ) {
+        self.store = store
+        self.tokens = tokens
+        self.clock = clock
+        self.access = access
+        self.defaults = defaults
+        self.wake = wake
+        self.logger = logger
+    }
+
+    public func reply(to call: VarlinkCall, from peer: PeerCredentials) async throws(VarlinkError) -> VarlinkReply {
+        do {
+            let request = Request(call: call, peer: peer, now: clock.now())
+            switch call.name {
+            case "Sign": return try sign(request)
+            case "Verify": return try verify(request)
+            case "Rotate": return try rotate(request)
+            case "FlagLeak": return try flagLeak(request)
+            case "Revoke": return try revoke(request)
+            case "ImportKey": return try importKey(request)
+            case "CreateWorkspace": return try createWorkspace(request)
+            case "UpdateWorkspace": return try updateWorkspace(request)
+            case "ListWorkspaces": return try listWorkspaces(request)
+            case "GetWorkspace": return try getWorkspace(request)
+            case "ListKeys": return try listKeys(request)
+            case "History": return try history(request)
+            case "VerifyAudit": return try verifyAudit(request)
+            case "Status": return try status(request)
+            default: throw VarlinkError.methodNotFound(call.method)
+            }
+        } catch let error as VarlinkError {
+            throw error
+        } catch let error as KeyrotError {
+            throw error.varlinkError
+        } catch {
+            logger.error(
+                "control call failed",
+                metadata: ["keyrot.method": "\(call.method)", "keyrot.error": "\(error)"]
+            )
+            throw VarlinkError("io.keyrotd.StorageFailure", ["reason": .string(KeyStore.problem(in: error))])
+        }
+    }
+
+    /// One call in flight: what was asked, by whom, and when.
+    struct Request {
+        let call: VarlinkCall
+        let peer: PeerCredentials
+        let now: Timestamp
+
+        var actor: AuditActor { AuditActor(uid: Int64(peer.uid), pid: Int64(peer.pid)) }
+
+        func parameters<P: Decodable>(_ type: P.Type) throws(VarlinkError) -> P {
+            try call.parameters(as: type)
+        }
+    }
+
+    /// Fails unless the peer is an administrator.
+    func requireAdministrator(_ request: Request) throws(VarlinkError) {
+        let peer = request.peer
+        guard access.isAdministrator(uid: peer.uid, groupIDs: groups.of(peer)) else {
+            logger.warning(
+                "control call denied",
+                metadata: ["keyrot.method": "\(request.call.method)", "keyrot.peer": "\(peer)"]
+            )
+            throw .permissionDenied(method: request.call.method, uid: peer.uid)
+        }
+    }
+
+    /// Fails unless the peer is an administrator or one of the workspace's signers.
+    func requireSigner(_ request: Request, of workspace: WorkspaceName) throws {
+        let peer = request.peer
+        if peer.uid == 0 || peer.uid == access.daemonUID { return }
+        let signers = try tokens.policy(of: workspace).signers
+        var signerUIDs: Set<UInt32> = []
+        var signerGroupIDs: Set<UInt32> = []
+        for signer in signers {
+            switch signer {
+            case .uid(let uid): signerUIDs.insert(uid)
+            case .group(let name): if let gid = UserDatabase.groupID(named: name) { signerGroupIDs.insert(gid) }
+            }
+        }
+        guard
+            access.maySign(
+                uid: peer.uid,
+                groupIDs: groups.of(peer),
+                signerUIDs: signerUIDs,
+                signerGroupIDs: signerGroupIDs
+            )
+        else {
+            logger.warning(
+                "control call denied",
+                metadata: [
+                    "keyrot.method": "\(request.call.method)", "keyrot.peer": "\(peer)",
+                    "keyrot.workspace": "\(workspace)",
+                ]
+            )
+            throw VarlinkError.permissionDenied(method: request.call.method, uid: peer.uid)
+        }
+    }
+
+    func workspaceName(_ text: String) throws(VarlinkError) -> WorkspaceName {
+        do { return try WorkspaceName(text) } catch {
+            throw VarlinkError("io.keyrotd.WorkspaceNotFound", ["workspace": .string(text)])
+        }
+    }
+}
+
+/// The groups of each peer uid, looked up in the user database at most once a minute.
+final class PeerGroups: Sendable {
+    private let cache = Mutex<[UInt32: (groups: Set<UInt32>, at: ContinuousClock.Instant)]>([:])
+
+    func of(_ peer: PeerCredentials) -> Set<UInt32> {
+        let now = ContinuousClock.now
+        if let cached = cache.withLock({ $0[peer.uid] }), now - cached.at < .seconds(60) { return cached.groups }
+        let groups = UserDatabase.groupIDs(ofUser: peer.uid, primaryGroup: peer.gid)
+        cache.withLock { $0[peer.uid] = (groups, now) }
+        return groups
+    }
+}
+
+extension KeyrotError {
+    /// The interface's error for this domain error.
+    var varlinkError: VarlinkError {
+        switch self {
+        case .workspaceNotFound(let name): VarlinkError("io.keyrotd.WorkspaceNotFound", ["workspace": .string(name)])
+        case .workspaceExists(let name): VarlinkError("io.keyrotd.WorkspaceExists", ["workspace": .string(name)])
+        case .keyNotFound(let workspace, let keyID):
+            VarlinkError("io.keyrotd.KeyNotFound", ["workspace": .string(workspace), "key_id": .string(keyID)])
+        case .keyNotRevocable(let keyID, let state):
+            VarlinkError("io.keyrotd.KeyNotRevocable", ["key_id": .string(keyID), "state": .string(state.rawValue)])
+        default: .invalidRequest(description)
+        }
+    }
+}

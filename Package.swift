@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "keyrotd", targets: ["keyrotd"]),
+        .executable(name: "keyrotctl", targets: ["keyrotctl"]),
         .library(name: "KeyrotDaemon", targets: ["KeyrotDaemon"]),
     ],
     dependencies: [
@@ -70,6 +71,15 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        .executableTarget(
+            name: "keyrotctl",
+            dependencies: [
+                "KeyrotControl",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+
         // Build-time: embeds Migrations/*.sql into KeyrotStore and the varlink interface into KeyrotControl
         // (no Bundle.module at run time).
         .executableTarget(name: "keyrot-embed", path: "Sources/EmbedTool", swiftSettings: strict),
@@ -118,7 +128,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["keyrotd", "KeyrotTestSupport"],
+            dependencies: ["keyrotd", "keyrotctl", "KeyrotTestSupport"],
             swiftSettings: strict
         ),
     ]

@@ -40,7 +40,7 @@ public struct VarlinkError: Error, Hashable, Sendable, CustomStringConvertible {
 
 extension JSONValue {
     /// The value as plain text for messages: strings unquoted, numbers without a needless `.0`.
-    var text: String {
+    public var text: String {
         switch self {
         case .null: "null"
         case .bool(let value): "\(value)"

@@ -1,0 +1,111 @@
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// A varlink client for keyrotd's control socket: one connection, calls answered in order.
+///
+/// ```swift
+/// let token = try await ControlClient.withConnection(to: path) { connection in
+///     try await connection.call("io.keyrotd.Sign", KeyrotAPI.SignParameters(...), returning: KeyrotAPI.SignResult.self)
+/// }
+/// ```
+public struct ControlClient: ~Copyable {
+    private var inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+    private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+
+    private struct Request<Parameters: Encodable>: Encodable {
+        var method: String
+        var parameters: Parameters
+    }
+
+    private struct ErrorHead: Decodable {
+        var error: String?
+        var parameters: [String: JSONValue]?
+    }
+
+    private struct Reply<Parameters: Decodable>: Decodable {
+        var parameters: Parameters
+    }
+
+    /// Connects to the socket at `path`, runs `body` with the connection, and closes it.
+    ///
+    /// - Throws: ``ControlClientError/unreachable(path:reason:)`` or ``ControlClientError/permissionDenied(path:)``
+    ///   if no connection can be made; whatever `body` throws.
+    public static func withConnection<Result: Sendable>(
+        to path: String,
+        _ body: (inout ControlClient) async throws -> Result
+    ) async throws -> Result {
+        let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+        do {
+            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connect(unixDomainSocketPath: path) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            ByteToMessageHandler(VarlinkFrameDecoder(), maximumBufferSize: 16 * 1024 * 1024)
+                        )
+                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
+                }
+        } catch let error as IOError where error.errnoCode == EACCES || error.errnoCode == EPERM {
+            throw ControlClientError.permissionDenied(path: path)
+        } catch let error as IOError {
+            throw ControlClientError.unreachable(path: path, reason: String(cString: strerror(error.errnoCode)))
+        } catch {
+            throw ControlClientError.unreachable(path: path, reason: "\(error)")
+        }
+        return try await channel.executeThenClose { inbound, outbound in
+            var client = ControlClient(inbound: inbound.makeAsyncIterator(), outbound: outbound)
+            return try await body(&client)
+        }
+    }
+
+    /// Calls `method` with `parameters` and decodes the reply's parameters as `Result`.
+    ///
+    /// - Throws: ``VarlinkError`` for an error reply; ``ControlClientError`` if the connection breaks or the reply
+    ///   cannot be read.
+    public mutating func call<Result: Decodable>(
+        _ method: String,
+        _ parameters: some Encodable,
+        returning: Result.Type
+    ) async throws -> Result {
+        let message = try await send(method, parameters)
+        return try Self.decode(message, as: Result.self)
+    }
+
+    /// Calls `method` and returns the raw reply message (JSON, without its NUL), for `--json` output.
+    public mutating func send(_ method: String, _ parameters: some Encodable) async throws -> Data {
+        var request = ByteBuffer(bytes: try JSONEncoder().encode(Request(method: method, parameters: parameters)))
+        request.writeInteger(UInt8(0))
+        try await outbound.write(request)
+        guard let reply = try await inbound.next() else { throw ControlClientError.closedByDaemon }
+        let message = Data(reply.readableBytesView)
+        if let head = try? JSONDecoder().decode(ErrorHead.self, from: message), let name = head.error {
+            throw VarlinkError(name, head.parameters ?? [:])
+        }
+        return message
+    }
+
+    /// The parameters of a successful reply message.
+    public static func decode<Result: Decodable>(_ message: Data, as type: Result.Type) throws -> Result {
+        do { return try JSONDecoder().decode(Reply<Result>.self, from: message).parameters } catch {
+            throw ControlClientError.unreadableReply
+        }
+    }
+}
+
+/// Why a call to the daemon could not be made or read.
+public enum ControlClientError: Error, Equatable, CustomStringConvertible {
+    case unreachable(path: String, reason: String)
+    case permissionDenied(path: String)
+    case closedByDaemon
+    case unreadableReply
+
+    public var description: String {
+        switch self {
+        case .unreachable(let path, let reason): "cannot reach keyrotd at \(path): \(reason)"
+        case .permissionDenied(let path): "no permission to connect to \(path)"
+        case .closedByDaemon: "keyrotd closed the connection without replying"
+        case .unreadableReply: "keyrotd's reply could not be read"
+        }
+    }
+}

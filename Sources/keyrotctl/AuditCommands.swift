@@ -1,0 +1,89 @@
+import ArgumentParser
+import KeyrotControl
+
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show the daemon's state.")
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let result = try await global.call("Status", KeyrotAPI.Empty(), returning: KeyrotAPI.StatusResult.self)
+        guard !global.json else { return }
+        let next = result.next_rotation_workspace.map { "\($0) at \(result.next_rotation_at ?? "?")" } ?? "-"
+        printTable(
+            ["STATUS", "VALUE"],
+            [
+                ["version", result.version], ["database", result.database], ["workspaces", "\(result.workspaces)"],
+                ["next rotation", next],
+            ]
+        )
+    }
+}
+
+struct History: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show the rotation history (the audit log).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Only this workspace.") var workspace: String?
+    @Option(help: "At most this many entries, newest kept.") var limit: Int = 50
+
+    func run() async throws {
+        let result = try await global.call(
+            "History",
+            KeyrotAPI.HistoryParameters(workspace: workspace, limit: limit),
+            returning: KeyrotAPI.EntriesResult.self
+        )
+        if !global.json { showEntries(result.entries) }
+    }
+}
+
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Check the audit log.",
+        subcommands: [VerifyChain.self]
+    )
+
+    struct VerifyChain: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "verify",
+            abstract: "Recompute the audit hash chain: exit 0 if intact, 1 if not."
+        )
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let result = try await global.call(
+                "VerifyAudit",
+                KeyrotAPI.Empty(),
+                returning: KeyrotAPI.VerifyAuditResult.self
+            )
+            if result.intact {
+                if !global.json { print("intact: \(result.entries) entries, last hash \(result.last_hash ?? "-")") }
+            } else {
+                if !global.json {
+                    print(
+                        "BROKEN at entries \(result.breaks.map(String.init).joined(separator: ", ")) of \(result.entries)"
+                    )
+                }
+                throw ExitCode(1)
+            }
+        }
+    }
+}
+
+struct Plan: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show the next scheduled rotation of each workspace.")
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let result = try await global.call(
+            "ListWorkspaces",
+            KeyrotAPI.Empty(),
+            returning: KeyrotAPI.WorkspacesResult.self
+        )
+        guard !global.json else { return }
+        let rows = result.workspaces.sorted { ($0.next_rotation_at ?? "") < ($1.next_rotation_at ?? "") }
+        printTable(
+            ["NEXT ROTATION", "WORKSPACE", "ACTIVE KEY", "ROTATE EVERY"],
+            rows.map { [$0.next_rotation_at ?? "-", $0.name, $0.active_key_id ?? "-", $0.rotate_every] }
+        )
+    }
+}

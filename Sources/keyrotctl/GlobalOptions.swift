@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import KeyrotControl
+
+/// The options every command takes: where the daemon is, and whether to print JSON.
+struct GlobalOptions: ParsableArguments {
+    @Option(
+        help:
+            "Control socket (default: $KEYROTD_SOCKET, else /run/keyrotd/control.sock, else ./keyrotd-dev/control.sock)."
+    )
+    var socket: String?
+
+    @Flag(help: "Print the daemon's reply as JSON, for scripts.")
+    var json = false
+
+    /// The socket to use: the flag, `$KEYROTD_SOCKET`, the system socket, or a local `--dev` daemon's.
+    var socketPath: String {
+        if let socket { return socket }
+        if let fromEnvironment = ProcessInfo.processInfo.environment["KEYROTD_SOCKET"] { return fromEnvironment }
+        let system = "/run/keyrotd/control.sock"
+        let development = "keyrotd-dev/control.sock"
+        if !FileManager.default.fileExists(atPath: system), FileManager.default.fileExists(atPath: development) {
+            return development
+        }
+        return system
+    }
+
+    /// Calls `method`; prints the raw reply with `--json`, else returns the decoded result for the command to show.
+    ///
+    /// Errors are printed to standard error with what to do next, and end the command with its exit code.
+    func call<Result: Decodable & Sendable>(
+        _ method: String,
+        _ parameters: some Encodable & Sendable,
+        returning: Result.Type
+    ) async throws -> Result {
+        let path = socketPath
+        do {
+            let message = try await ControlClient.withConnection(to: path) { client in
+                try await client.send("io.keyrotd.\(method)", parameters)
+            }
+            if json { print(try Self.pretty(message)) }
+            return try ControlClient.decode(message, as: Result.self)
+        } catch let error as VarlinkError {
+            if json { print(try Self.pretty(Self.errorJSON(error))) }
+            fail(Self.explain(error), code: error.name == "io.keyrotd.PermissionDenied" ? 77 : 1)
+        } catch let error as ControlClientError {
+            switch error {
+            case .permissionDenied:
+                fail("\(error); ask an administrator to add you to keyrotd's group", code: 77)
+            case .unreachable:
+                fail(
+                    "\(error); is keyrotd running? (systemctl status keyrotd, or keyrotd --dev) "
+                        + "Choose another socket with --socket or $KEYROTD_SOCKET.",
+                    code: 69
+                )
+            default:
+                fail("\(error)", code: 69)
+            }
+        }
+    }
+
+    static func pretty(_ message: Data) throws -> String {
+        let object = try JSONSerialization.jsonObject(with: message)
+        let data = try JSONSerialization.data(
+            withJSONObject: object,
+            options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        )
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func errorJSON(_ error: VarlinkError) throws -> Data {
+        struct Failure: Encodable {
+            var error: String
+            var parameters: [String: JSONValue]
+        }
+        return try JSONEncoder().encode(Failure(error: error.name, parameters: error.parameters))
+    }
+
+    /// An error reply in words, with what to do next.
+    static func explain(_ error: VarlinkError) -> String {
+        let value = { (key: String) in error.parameters[key].map { "\($0.text)" } ?? "?" }
+        switch error.name {
+        case "io.keyrotd.WorkspaceNotFound":
+            return "no workspace \"\(value("workspace"))\"; list them with: keyrotctl workspace list"
+        case "io.keyrotd.WorkspaceExists":
+            return "workspace \"\(value("workspace"))\" exists already; change it with: keyrotctl workspace set"
+        case "io.keyrotd.KeyNotFound":
+            return
+                "workspace \"\(value("workspace"))\" has no key \"\(value("key_id"))\"; list them with: keyrotctl keys \(value("workspace"))"
+        case "io.keyrotd.KeyNotRevocable":
+            return "key \"\(value("key_id"))\" is \(value("state")) already: it verifies nothing"
+        case "io.keyrotd.PermissionDenied":
+            return
+                "permission denied for \(value("method")) (uid \(value("uid"))): ask an administrator, or run as a member of keyrotd's admin group"
+        case "io.keyrotd.InvalidRequest":
+            return value("reason")
+        case "io.keyrotd.StorageFailure":
+            return "keyrotd could not store the change: \(value("reason")); nothing was changed"
+        case "org.varlink.service.InvalidParameter":
+            return "keyrotd rejected the parameter \"\(value("parameter"))\""
+        default:
+            return "\(error)"
+        }
+    }
+}
+
+/// Prints `message` to standard error as `keyrotctl: message` and exits with `code`.
+func fail(_ message: String, code: Int32) -> Never {
+    FileHandle.standardError.write(Data("keyrotctl: \(message)\n".utf8))
+    Foundation.exit(code)
+}
+
+/// Prints rows as a table with aligned columns, the header first.
+func printTable(_ header: [String], _ rows: [[String]]) {
+    let all = [header] + rows
+    let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+    for row in all {
+        let cells = row.enumerated().map { column, cell in
+            column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+        }
+        print(cells.joined(separator: "  "))
+    }
+}

@@ -109,6 +109,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "KeyrotControlTests",
+            dependencies: ["KeyrotControl", "KeyrotTestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "KeyrotStoreTests",
             dependencies: [
                 "KeyrotCore", "KeyrotStore", "KeyrotCrypto", "KeyrotTestSupport",

@@ -58,10 +58,13 @@ public final class ControlServer: Service, Sendable {
         onListening()
         try await withThrowingDiscardingTaskGroup { group in
             try await listener.executeThenClose { inbound in
-                for try await (connection, peer) in inbound.cancelOnGracefulShutdown() {
+                for try await accepted in inbound.cancelOnGracefulShutdown() {
                     let active = connections.add(1, ordering: .relaxed).newValue
                     group.addTask {
                         defer { self.connections.subtract(1, ordering: .relaxed) }
+                        guard let (channel, peer) = accepted.take(),
+                            let connection = try? await channel.startServing()
+                        else { return }
                         if active > self.limits.maximumConnections {
                             await self.refuse(connection, peer: peer)
                         } else {
@@ -75,11 +78,12 @@ public final class ControlServer: Service, Sendable {
 
     private typealias Connection = NIOAsyncChannel<ByteBuffer, ByteBuffer>
 
-    private func bind() async throws -> NIOAsyncChannel<(Connection, PeerCredentials), Never> {
+    private func bind() async throws -> NIOAsyncChannel<AcceptedConnection, Never> {
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
+            .childChannelOption(.autoRead, value: false)  // reading starts once a task serves the connection
         let limits = self.limits
-        let initialize: @Sendable (Channel) -> EventLoopFuture<(Connection, PeerCredentials)> = { channel in
+        let initialize: @Sendable (Channel) -> EventLoopFuture<AcceptedConnection> = { channel in
             PeerCredentials.of(channel).flatMapThrowing { peer in
                 let pipeline = channel.pipeline.syncOperations
                 try pipeline.addHandler(IdleStateHandler(readTimeout: TimeAmount(limits.idleTimeout)))
@@ -87,8 +91,7 @@ public final class ControlServer: Service, Sendable {
                 try pipeline.addHandler(
                     ByteToMessageHandler(VarlinkFrameDecoder(), maximumBufferSize: limits.maximumMessageSize)
                 )
-                let connection = try Connection(wrappingChannelSynchronously: channel)
-                return (connection, peer)
+                return AcceptedConnection(channel, peer: peer)
             }
         }
         switch endpoint {

@@ -19,6 +19,14 @@ import Testing
         token_ttl = "2d"
         require_kid = true
         clock_skew = "5s"
+        signers = ["uid:1001", "group:webapp"]
+
+        [access]
+        admin_group = "keyrotd-admin"
+
+        [control]
+        max_connections = 32
+        idle_timeout = "2min"
         """
 
     @Test func workspacesInheritTheDefaultsTheyDoNotOverride() throws {
@@ -27,13 +35,21 @@ import Testing
         let acme = try #require(configuration.workspaces[try WorkspaceName("acme")])
         #expect(
             acme.description
-                == "algorithm=HS256 rotate_every=2s grace=3s token_ttl=1h max_token_ttl=1d require_kid=false clock_skew=1min"
+                == "algorithm=HS256 rotate_every=2s grace=3s token_ttl=1h max_token_ttl=1d require_kid=false clock_skew=1min signers=none"
         )
         let billing = try #require(configuration.workspaces[try WorkspaceName("billing")])
         #expect(
             billing.description
-                == "algorithm=HS512 rotate_every=30d grace=7d token_ttl=2d max_token_ttl=2d require_kid=true clock_skew=5s"
+                == "algorithm=HS512 rotate_every=30d grace=7d token_ttl=2d max_token_ttl=2d require_kid=true clock_skew=5s signers=uid:1001,group:webapp"
         )
+    }
+
+    @Test func accessAndControlSettingsAreRead() throws {
+        let configuration = try DaemonConfiguration(toml: Self.sample, file: "keyrotd.toml")
+        #expect(configuration.adminGroup == "keyrotd-admin")
+        #expect(configuration.controlLimits.maximumConnections == 32)
+        #expect(configuration.controlLimits.idleTimeout == .seconds(120))
+        #expect(configuration.controlLimits.maximumMessageSize == 64 * 1024)
     }
 
     @Test func anEmptyFileMeansTheBuiltInDefaultsAndNoWorkspaces() throws {
@@ -52,6 +68,11 @@ import Testing
             ("[defaults]\nalgorithm = \"none\"", "[defaults] algorithm", "not HS256, HS384 or HS512"),
             ("[defaults]\ngrace = 7", "[defaults] grace", "must be a string"),
             ("[defaults]\nrequire_kid = \"yes\"", "[defaults] require_kid", "must be true or false"),
+            ("[defaults]\nsigners = [\"root\"]", "[defaults] signers", "uid:NUMBER or group:NAME"),
+            ("[defaults]\nsigners = \"uid:1\"", "[defaults] signers", "list of strings"),
+            ("[access]\nadmins = \"x\"", "[access] admins", "unknown setting"),
+            ("[control]\nmax_connections = 0", "[control] max_connections", "1 to 65536"),
+            ("[control]\nidle_timeout = \"soon\"", "[control] idle_timeout", "at least 1s"),
             ("[workspace.Acme]\ngrace = \"1s\"", "[workspace.Acme]", "invalid workspace name"),
             ("[defaults]\ntoken_ttl = \"2h\"\nmax_token_ttl = \"1h\"", "[defaults]", "shorter than token_ttl"),
             ("[workspace.acme]\nrotate_every = \"0s\"", "[workspace.acme]", "at least 1s"),

@@ -1,0 +1,196 @@
+import Foundation
+import KeyrotTestSupport
+import Testing
+
+@testable import KeyrotControl
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite struct ControlServerTests {
+    @Test func itDescribesItselfAsAVarlinkService() async throws {
+        let server = try await ServerFixture()
+        let socket = try server.connect()
+        let info = try await server.call(socket, #"{"method":"org.varlink.service.GetInfo"}"#)
+        #expect(info.parameters["interfaces"] as? [String] == ["org.varlink.service", "io.keyrotd"])
+        let description = try await server.call(
+            socket,
+            #"{"method":"org.varlink.service.GetInterfaceDescription","parameters":{"interface":"io.keyrotd"}}"#
+        )
+        #expect(description.parameters["description"] as? String == VarlinkInterfaceFile.keyrotd.contents)
+        let own = try await server.call(
+            socket,
+            #"{"method":"org.varlink.service.GetInterfaceDescription","parameters":{"interface":"org.varlink.service"}}"#
+        )
+        #expect((own.parameters["description"] as? String)?.contains("interface org.varlink.service") == true)
+        let unknown = try await server.call(
+            socket,
+            #"{"method":"org.varlink.service.GetInterfaceDescription","parameters":{"interface":"com.example"}}"#
+        )
+        #expect(unknown.error == "org.varlink.service.InterfaceNotFound")
+        await server.stop()
+    }
+
+    @Test func unknownMethodsAndInterfacesAndBadParametersGetVarlinkErrors() async throws {
+        let server = try await ServerFixture()
+        let socket = try server.connect()
+        #expect(
+            try await server.call(socket, #"{"method":"io.keyrotd.Nope"}"#).error
+                == "org.varlink.service.MethodNotFound"
+        )
+        #expect(
+            try await server.call(socket, #"{"method":"com.example.Do"}"#).error
+                == "org.varlink.service.InterfaceNotFound"
+        )
+        let wrongType = try await server.call(
+            socket,
+            #"{"method":"io.keyrotd.Sign","parameters":{"workspace":"a","user_id":5}}"#
+        )
+        #expect(wrongType.error == "org.varlink.service.InvalidParameter")
+        #expect(wrongType.parameters["parameter"] as? String == "user_id")
+        let missing = try await server.call(socket, #"{"method":"io.keyrotd.Sign","parameters":{"user_id":"u"}}"#)
+        #expect(missing.parameters["parameter"] as? String == "workspace")
+        // The connection still serves after errors of that kind.
+        #expect(try await server.call(socket, ServerFixture.status).error == nil)
+        await server.stop()
+    }
+
+    @Test(arguments: [
+        "hello", "[1,2,3]", #"{"method":7}"#, #"{"parameters":{}}"#, "{\"method\":\"x\u{FFFD}",
+        #"{"method":"io.keyrotd.Status","upgrade":true}"#,
+    ])
+    func garbageGetsAnErrorAndACloseWhileOthersAreServed(garbage: String) async throws {
+        let server = try await ServerFixture()
+        let bystander = try server.connect()
+        let attacker = try server.connect()
+        let reply = try await server.call(attacker, garbage)
+        #expect(reply.error == "io.keyrotd.InvalidRequest")
+        #expect(await attacker.isClosedByPeer())
+        #expect(try await server.call(bystander, ServerFixture.status).error == nil)
+        await server.stop()
+    }
+
+    @Test func anOversizedMessageGetsAnErrorAndACloseWhileOthersAreServed() async throws {
+        let server = try await ServerFixture(limits: ControlLimits(maximumMessageSize: 1024))
+        let bystander = try server.connect()
+        let attacker = try server.connect()
+        try await attacker.send([UInt8](repeating: UInt8(ascii: "a"), count: 4096))
+        let reply = try #require(try await attacker.receive())
+        #expect(reply.contains("io.keyrotd.InvalidRequest") && reply.contains("larger than 1024 bytes"))
+        #expect(await attacker.isClosedByPeer())
+        #expect(try await server.call(bystander, ServerFixture.status).error == nil)
+        await server.stop()
+    }
+
+    @Test func aHalfSentMessageStallsNobodyAndIsDroppedWhenIdle() async throws {
+        let server = try await ServerFixture(limits: ControlLimits(idleTimeout: .seconds(1)))
+        let slow = try server.connect()
+        try await slow.send(Array(#"{"method":"io.keyrotd.Sta"#.utf8))
+        let other = try server.connect()
+        for _ in 0..<20 { #expect(try await server.call(other, ServerFixture.status).error == nil) }
+        #expect(await slow.isClosedByPeer())  // within the idle timeout, waited for by the socket's own read timeout
+        await server.stop()
+    }
+
+    @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
+        let server = try await ServerFixture()
+        let socket = try server.connect()
+        let calls = (0..<50).map { #"{"method":"io.keyrotd.Sign","parameters":{"workspace":"w","user_id":"u\#($0)"}}"# }
+        try await socket.send(calls.flatMap { Array($0.utf8) + [0] })
+        for index in 0..<50 {
+            let reply =
+                try JSONSerialization.jsonObject(with: Data(try #require(try await socket.receive()).utf8))
+                as! [String: Any]
+            #expect(reply.parameters["token"] as? String == "u\(index)")
+        }
+        await server.stop()
+    }
+
+    @Test func onewayCallsGetNoReply() async throws {
+        let server = try await ServerFixture()
+        let socket = try server.connect()
+        try await socket.send(
+            message: #"{"method":"io.keyrotd.Sign","oneway":true,"parameters":{"workspace":"w","user_id":"silent"}}"#
+        )
+        let reply = try await server.call(
+            socket,
+            #"{"method":"io.keyrotd.Sign","parameters":{"workspace":"w","user_id":"loud"}}"#
+        )
+        #expect(reply.parameters["token"] as? String == "loud")
+        await server.stop()
+    }
+
+    @Test func connectionsBeyondTheLimitAreRefusedAndTheLimitFreesUp() async throws {
+        let server = try await ServerFixture(limits: ControlLimits(maximumConnections: 2))
+        var first: RawSocket? = try server.connect()
+        let second = try server.connect()
+        #expect(try await server.call(first!, ServerFixture.status).error == nil)
+        #expect(try await server.call(second, ServerFixture.status).error == nil)
+        let third = try server.connect()
+        let refusal = try #require(try await third.receive())
+        #expect(refusal.contains("too many connections"))
+        #expect(await third.isClosedByPeer())
+        first = nil
+        var served = false
+        for _ in 0..<100 where !served {
+            try await Task.sleep(for: .milliseconds(20))  // the server notices the closed connection asynchronously
+            let fourth = try server.connect()
+            served = (try? await server.call(fourth, ServerFixture.status).error) == .some(nil)
+        }
+        #expect(served)
+        await server.stop()
+    }
+
+    @Test func theServiceLearnsWhoIsCalling() async throws {
+        let server = try await ServerFixture()
+        _ = try await server.call(try server.connect(), ServerFixture.status)
+        let peer = try #require(server.service.lastPeer.withLock { $0 })
+        #expect(peer.uid == getuid())
+        #expect(peer.pid == getpid())
+        await server.stop()
+    }
+
+    @Test func theSocketIsGroupOnlyAndGoneAfterShutdown() async throws {
+        let server = try await ServerFixture()
+        let attributes = try FileManager.default.attributesOfItem(atPath: server.socketPath)
+        #expect((attributes[.posixPermissions] as? Int) == 0o660)
+        server.task.cancel()
+        _ = try? await server.task.value
+        #expect(!FileManager.default.fileExists(atPath: server.socketPath))
+        server.directory.remove()
+    }
+
+    @Test func aSecondServerRefusesALiveSocketButReplacesAStaleOne() async throws {
+        let server = try await ServerFixture()
+        #expect(throws: ControlSocketError.self) { try ControlServer.removeStaleSocket(at: server.socketPath) }
+        await server.stop()
+        let directory = try TemporaryDirectory()
+        let path = directory.path("stale.sock")
+        let stale = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: path.utf8.prefix($0.count - 1)) }
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(stale, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        close(stale)  // bound, never listened: a leftover file nobody answers on
+        #expect(FileManager.default.fileExists(atPath: path))
+        try ControlServer.removeStaleSocket(at: path)
+        #expect(!FileManager.default.fileExists(atPath: path))
+        directory.remove()
+    }
+
+    @Test func theInterfaceFileParsesWithThePythonVarlinkPackage() throws {
+        let script = """
+            import sys, varlink
+            interface = varlink.Interface(sys.stdin.read())
+            print(interface.name, len([m for m in interface.members.values() if isinstance(m, varlink.scanner._Method)]))
+            """
+        let result = try InteropPython.run(script, input: VarlinkInterfaceFile.keyrotd.contents)
+        #expect(result.status == 0, "\(InteropPython.executable): \(result.standardError)")
+        #expect(result.standardOutput == "io.keyrotd 14\n")
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import KeyrotControl
+import KeyrotTestSupport
+import Logging
+import Synchronization
+
+/// A service for the server tests: `Sign` answers with the user id as the token, `Status` records the peer.
+final class EchoService: VarlinkService {
+    let interface = VarlinkInterfaceFile.keyrotd
+    let lastPeer = Mutex<PeerCredentials?>(nil)
+
+    func reply(to call: VarlinkCall, from peer: PeerCredentials) async throws(VarlinkError) -> VarlinkReply {
+        switch call.name {
+        case "Sign":
+            let parameters = try call.parameters(as: KeyrotAPI.SignParameters.self)
+            return .parameters(
+                KeyrotAPI.SignResult(token: parameters.user_id, key_id: "k", issued_at: "now", expires_at: "later")
+            )
+        case "Status":
+            lastPeer.withLock { $0 = peer }
+            return .parameters(
+                KeyrotAPI.StatusResult(
+                    version: "test",
+                    database: "-",
+                    workspaces: 0,
+                    next_rotation_workspace: nil,
+                    next_rotation_at: nil
+                )
+            )
+        default:
+            throw .methodNotFound(call.method)
+        }
+    }
+}
+
+/// A control server on a socket in a fresh directory, running until the fixture is stopped.
+final class ServerFixture: Sendable {
+    let directory: TemporaryDirectory
+    let service = EchoService()
+    let task: Task<Void, any Error>
+    var socketPath: String { directory.path("control.sock") }
+
+    init(limits: ControlLimits = ControlLimits()) async throws {
+        let directory = try TemporaryDirectory()
+        self.directory = directory
+        let (listening, signal) = AsyncStream<Void>.makeStream()
+        let server = ControlServer(
+            endpoint: .path(directory.path("control.sock")),
+            service: service,
+            info: VarlinkServiceInfo(vendor: "test", product: "keyrotd", version: "1", url: "https://example.com"),
+            limits: limits,
+            logger: Logger(label: "test"),
+            onListening: { signal.yield() }
+        )
+        task = Task { try await server.run() }
+        var iterator = listening.makeAsyncIterator()
+        _ = await iterator.next()
+    }
+
+    func stop() async {
+        task.cancel()
+        _ = try? await task.value
+        directory.remove()
+    }
+
+    func connect() throws -> RawSocket { try RawSocket(path: socketPath) }
+
+    /// Sends one call and returns the parsed reply.
+    func call(_ socket: RawSocket, _ json: String) async throws -> [String: Any] {
+        try await socket.send(message: json)
+        guard let reply = try await socket.receive() else { throw RawSocketError.failed("closed", 0) }
+        return try JSONSerialization.jsonObject(with: Data(reply.utf8)) as! [String: Any]
+    }
+
+    static let status = #"{"method":"io.keyrotd.Status"}"#
+}
+
+extension Dictionary where Key == String, Value == Any {
+    var error: String? { self["error"] as? String }
+    var parameters: [String: Any] { self["parameters"] as? [String: Any] ?? [:] }
+}

@@ -19,6 +19,12 @@ public final class DaemonProcess: @unchecked Sendable {
             .appending(path: "keyrotd").path(percentEncoded: false)
     }
 
+    /// The `keyrotctl` built beside the running test bundle.
+    public static var builtControlBinary: String {
+        URL(fileURLWithPath: builtBinary).deletingLastPathComponent().appending(path: "keyrotctl")
+            .path(percentEncoded: false)
+    }
+
     public init(arguments: [String], environment: [String: String]? = nil, logFile: String) throws {
         self.logFile = logFile
         try Data().write(to: URL(fileURLWithPath: logFile))

@@ -80,6 +80,17 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // The benchmark (release build); its jwt-kit peer is a separate package under Benchmarks/.
+        .executableTarget(
+            name: "keyrot-bench",
+            dependencies: [
+                "KeyrotCore", "KeyrotDaemon", "KeyrotControl",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+
         // Build-time: embeds Migrations/*.sql into KeyrotStore and the varlink interface into KeyrotControl
         // (no Bundle.module at run time).
         .executableTarget(name: "keyrot-embed", path: "Sources/EmbedTool", swiftSettings: strict),

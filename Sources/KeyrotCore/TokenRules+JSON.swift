@@ -1,19 +1,6 @@
 /// The JSON shapes of keyrotd's tokens: what it writes (members in key order, so equal inputs give equal tokens)
 /// and what it reads.
 extension TokenRules {
-    struct Header: Encodable {
-        var alg: String
-        var typ: String
-        var kid: String
-    }
-
-    // swift-format-ignore: AlwaysUseLowerCamelCase
-    struct StandardClaims: Encodable {
-        var user_id: String
-        var iat: Int64
-        var exp: Int64
-    }
-
     /// Extra claims, by name.
     struct ExtraClaims: Encodable {
         var claims: [String: ClaimValue]

@@ -34,19 +34,28 @@ public enum TokenRules {
         guard ttl.seconds >= 1 else { throw .invalidTokenRequest("ttl must be at least 1s") }
         let expiresAt = now + ttl
 
-        let extra = try encodeJSON(ExtraClaims(claims: request.extraClaims))
-        guard extra.count <= maximumExtraClaimsSize + 2 else {
-            throw .invalidTokenRequest("extra claims take more than \(maximumExtraClaimsSize) bytes")
-        }
-        let header = try encodeJSON(Header(alg: key.algorithm.rawValue, typ: "JWT", kid: key.keyID))
-        var claims = try encodeJSON(
-            StandardClaims(user_id: request.userID, iat: now.secondsSinceEpoch, exp: expiresAt.secondsSinceEpoch)
-        )
-        if extra.count > 2 {  // splice the extra members after the standard ones: {"user_id":…,"exp":…,EXTRA}
-            claims.removeLast()
+        // Members in key order, so equal inputs give equal tokens: {"exp":…,"iat":…,"user_id":…,EXTRA…}.
+        var claims: [UInt8] = [UInt8(ascii: "{")]
+        claims.reserveCapacity(96 + request.userID.utf8.count)
+        JSONText.appendMember("exp", integer: expiresAt.secondsSinceEpoch, to: &claims)
+        claims.append(UInt8(ascii: ","))
+        JSONText.appendMember("iat", integer: now.secondsSinceEpoch, to: &claims)
+        claims += Array(#","user_id":"#.utf8)
+        JSONText.appendString(request.userID, to: &claims)
+        if !request.extraClaims.isEmpty {
+            let extra = try encodeJSON(ExtraClaims(claims: request.extraClaims))
+            guard extra.count <= maximumExtraClaimsSize + 2 else {
+                throw .invalidTokenRequest("extra claims take more than \(maximumExtraClaimsSize) bytes")
+            }
             claims.append(UInt8(ascii: ","))
-            claims.append(contentsOf: extra.dropFirst())
+            claims += extra.dropFirst().dropLast()
         }
+        claims.append(UInt8(ascii: "}"))
+        var header: [UInt8] = Array(#"{"alg":"#.utf8)
+        JSONText.appendString(key.algorithm.rawValue, to: &header)
+        header += Array(#","kid":"#.utf8)
+        JSONText.appendString(key.keyID, to: &header)
+        header += Array(#","typ":"JWT"}"#.utf8)
         return (Base64URL.encode(header) + "." + Base64URL.encode(claims), expiresAt)
     }
 
@@ -68,9 +77,16 @@ public enum TokenRules {
         signatureMatches: (_ key: KeyRecord, _ signingInput: Substring, _ signature: [UInt8]) -> Bool
     ) -> Result<VerifiedToken, TokenFailure> {
         guard token.utf8.count <= maximumTokenSize else { return .failure(TokenFailure(.tooLarge)) }
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3,
-            let headerBytes = Base64URL.decode(parts[0]),
+        let utf8 = token.utf8
+        guard let firstDot = utf8.firstIndex(of: UInt8(ascii: ".")),
+            let secondDot = utf8[utf8.index(after: firstDot)...].firstIndex(of: UInt8(ascii: ".")),
+            !utf8[utf8.index(after: secondDot)...].contains(UInt8(ascii: "."))
+        else { return .failure(TokenFailure(.malformed)) }
+        let parts = [
+            token[..<firstDot], token[token.index(after: firstDot)..<secondDot],
+            token[token.index(after: secondDot)...],
+        ]
+        guard let headerBytes = Base64URL.decode(parts[0]),
             let header = try? JSONDecoder().decode(ReceivedHeader.self, from: Data(headerBytes)),
             let signature = Base64URL.decode(parts[2])
         else { return .failure(TokenFailure(.malformed)) }

@@ -17,8 +17,8 @@ public enum HMAC {
             case .hs384: EVP_sha384()
             case .hs512: EVP_sha512()
             }
-        let result = key.withUnsafeBytes { keyBytes in
-            message.withContiguousStorageIfAvailable { messageBytes in
+        let compute = { (messageBytes: UnsafeBufferPointer<UInt8>) in
+            key.withUnsafeBytes { keyBytes in
                 COpenSSL.HMAC(
                     digest,
                     keyBytes.baseAddress,
@@ -29,18 +29,9 @@ public enum HMAC {
                     &length
                 )
             }
-                ?? Array(message).withUnsafeBufferPointer { messageBytes in
-                    COpenSSL.HMAC(
-                        digest,
-                        keyBytes.baseAddress,
-                        Int32(keyBytes.count),
-                        messageBytes.baseAddress,
-                        messageBytes.count,
-                        &output,
-                        &length
-                    )
-                }
         }
+        let result =
+            message.withContiguousStorageIfAvailable(compute) ?? Array(message).withUnsafeBufferPointer(compute)
         // HMAC() fails only on allocation failure; an empty MAC then matches no signature.
         guard result != nil else { return [] }
         return Array(output.prefix(Int(length)))

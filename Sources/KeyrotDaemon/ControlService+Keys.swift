@@ -23,27 +23,31 @@ extension ControlService {
     func flagLeak(_ request: Request) throws -> VarlinkReply {
         try requireAdministrator(request)
         let parameters = try request.parameters(KeyrotAPI.FlagLeakParameters.self)
-        let entries = try store.flagLeak(
-            try workspaceName(parameters.workspace),
-            keyID: parameters.key_id,
-            reason: parameters.reason,
-            at: request.now,
-            actor: request.actor
+        let workspace = try workspaceName(parameters.workspace)
+        return changed(
+            try store.flagLeak(
+                workspace,
+                keyID: parameters.key_id,
+                reason: parameters.reason,
+                at: request.now,
+                actor: request.actor
+            )
         )
-        return changed(entries)
     }
 
     func revoke(_ request: Request) throws -> VarlinkReply {
         try requireAdministrator(request)
         let parameters = try request.parameters(KeyrotAPI.RevokeParameters.self)
-        let entries = try store.revoke(
-            try workspaceName(parameters.workspace),
-            keyID: parameters.key_id,
-            reason: parameters.reason,
-            at: request.now,
-            actor: request.actor
+        let workspace = try workspaceName(parameters.workspace)
+        return changed(
+            try store.revoke(
+                workspace,
+                keyID: parameters.key_id,
+                reason: parameters.reason,
+                at: request.now,
+                actor: request.actor
+            )
         )
-        return changed(entries)
     }
 
     func importKey(_ request: Request) throws -> VarlinkReply {

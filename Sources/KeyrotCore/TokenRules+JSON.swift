@@ -19,6 +19,12 @@ extension TokenRules {
 
         enum CodingKeys: String, CodingKey { case alg, kid, crit }
 
+        init(alg: String, kid: String?) {
+            self.alg = alg
+            self.kid = kid
+            crit = nil
+        }
+
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             alg = try container.decode(String.self, forKey: .alg)
@@ -27,31 +33,49 @@ extension TokenRules {
         }
     }
 
-    /// Received claims: the registered times must be numbers; `user_id` counts only as a string; other claims
-    /// are kept when they are strings, numbers or booleans.
+    /// The claims keyrotd checks: the registered times must be numbers; `user_id` counts only as a string.
     struct ReceivedClaims: Decodable {
         var userID: String?
         var exp: Double?
         var nbf: Double?
         var iat: Double?
-        var extra: [String: ClaimValue] = [:]
+
+        private enum CodingKeys: String, CodingKey {
+            case userID = "user_id"
+            case exp, nbf, iat
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            userID = try container.decodeIfPresent(LenientString.self, forKey: .userID)?.value
+            exp = try container.decodeIfPresent(Double.self, forKey: .exp)
+            nbf = try container.decodeIfPresent(Double.self, forKey: .nbf)
+            iat = try container.decodeIfPresent(Double.self, forKey: .iat)
+        }
+    }
+
+    /// A string, or nil for any other JSON value (a `user_id` of 42 is a missing `user_id`, not malformed JSON).
+    struct LenientString: Decodable {
+        var value: String?
+
+        init(from decoder: any Decoder) throws {
+            value = try? decoder.singleValueContainer().decode(String.self)
+        }
+    }
+
+    /// The claims other than the registered ones that are strings, numbers or booleans; read only on request.
+    struct ExtraReceivedClaims: Decodable {
+        var claims: [String: ClaimValue] = [:]
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: ClaimName.self)
-            for key in container.allKeys {
-                switch key.stringValue {
-                case "user_id": userID = try? container.decode(String.self, forKey: key)
-                case "exp": exp = try container.decode(Double.self, forKey: key)
-                case "nbf": nbf = try container.decode(Double.self, forKey: key)
-                case "iat": iat = try container.decode(Double.self, forKey: key)
-                default:
-                    if let value = try? container.decode(Bool.self, forKey: key) {
-                        extra[key.stringValue] = .bool(value)
-                    } else if let value = try? container.decode(Double.self, forKey: key) {
-                        extra[key.stringValue] = .number(value)
-                    } else if let value = try? container.decode(String.self, forKey: key) {
-                        extra[key.stringValue] = .string(value)
-                    }
+            for key in container.allKeys where !TokenRules.reservedClaims.contains(key.stringValue) {
+                if let value = try? container.decode(Bool.self, forKey: key) {
+                    claims[key.stringValue] = .bool(value)
+                } else if let value = try? container.decode(Double.self, forKey: key) {
+                    claims[key.stringValue] = .number(value)
+                } else if let value = try? container.decode(String.self, forKey: key) {
+                    claims[key.stringValue] = .string(value)
                 }
             }
         }

@@ -51,12 +51,7 @@ public enum TokenRules {
             claims += extra.dropFirst().dropLast()
         }
         claims.append(UInt8(ascii: "}"))
-        var header: [UInt8] = Array(#"{"alg":"#.utf8)
-        JSONText.appendString(key.algorithm.rawValue, to: &header)
-        header += Array(#","kid":"#.utf8)
-        JSONText.appendString(key.keyID, to: &header)
-        header += Array(#","typ":"JWT"}"#.utf8)
-        return (Base64URL.encode(header) + "." + Base64URL.encode(claims), expiresAt)
+        return (headerSegment(for: key) + "." + Base64URL.encode(claims), expiresAt)
     }
 
     /// The compact token: the signing input, a dot, and the base64url MAC.
@@ -74,6 +69,7 @@ public enum TokenRules {
         ring: KeyRing,
         policy: WorkspacePolicy,
         now: Timestamp,
+        knownHeaders: [Substring: KnownHeader] = [:],
         signatureMatches: (_ key: KeyRecord, _ signingInput: Substring, _ signature: [UInt8]) -> Bool
     ) -> Result<VerifiedToken, TokenFailure> {
         guard token.utf8.count <= maximumTokenSize else { return .failure(TokenFailure(.tooLarge)) }
@@ -86,8 +82,7 @@ public enum TokenRules {
             token[..<firstDot], token[token.index(after: firstDot)..<secondDot],
             token[token.index(after: secondDot)...],
         ]
-        guard let headerBytes = Base64URL.decode(parts[0]),
-            let header = try? JSONDecoder().decode(ReceivedHeader.self, from: Data(headerBytes)),
+        guard let header = knownHeaders[parts[0]]?.received ?? Self.decodeHeader(parts[0]),
             let signature = Base64URL.decode(parts[2])
         else { return .failure(TokenFailure(.malformed)) }
         guard header.alg.lowercased() != "none", let algorithm = SigningAlgorithm(rawValue: header.alg) else {
@@ -134,9 +129,24 @@ public enum TokenRules {
                 userID: userID,
                 issuedAt: claims.iat.map { Timestamp(secondsSinceEpoch: Int64($0.rounded(.down))) },
                 expiresAt: Timestamp(secondsSinceEpoch: Int64(exp.rounded(.down))),
-                extraClaims: claims.extra
+                claimsJSON: claimBytes
             )
         )
+    }
+
+    private static func decodeHeader(_ segment: Substring) -> ReceivedHeader? {
+        guard let bytes = Base64URL.decode(segment) else { return nil }
+        return try? JSONDecoder().decode(ReceivedHeader.self, from: Data(bytes))
+    }
+
+    /// The header segment keyrotd writes for `key`: a token carrying exactly it needs no JSON parsing.
+    public static func headerSegment(for key: KeyRecord) -> String {
+        var header: [UInt8] = Array(#"{"alg":"#.utf8)
+        JSONText.appendString(key.algorithm.rawValue, to: &header)
+        header += Array(#","kid":"#.utf8)
+        JSONText.appendString(key.keyID, to: &header)
+        header += Array(#","typ":"JWT"}"#.utf8)
+        return Base64URL.encode(header)
     }
 
     private static func encodeJSON(_ value: some Encodable) throws(KeyrotError) -> [UInt8] {
@@ -154,8 +164,23 @@ public struct VerifiedToken: Hashable, Sendable {
     public var userID: String
     public var issuedAt: Timestamp?
     public var expiresAt: Timestamp
-    /// The claims other than `user_id`, `iat`, `exp` and `nbf` that are strings, numbers or booleans.
-    public var extraClaims: [String: ClaimValue]
+    /// The decoded claims segment, for ``extraClaims``.
+    var claimsJSON: [UInt8]
+
+    /// The claims other than `user_id`, `iat`, `exp` and `nbf` that are strings, numbers or booleans (read from
+    /// the token when asked for, so a verification that does not need them does not pay for them).
+    public var extraClaims: [String: ClaimValue] {
+        (try? JSONDecoder().decode(TokenRules.ExtraReceivedClaims.self, from: Data(claimsJSON)))?.claims ?? [:]
+    }
+}
+
+/// A header keyrotd wrote itself, recognised by its exact segment (see ``TokenRules/headerSegment(for:)``).
+public struct KnownHeader: Sendable {
+    let received: TokenRules.ReceivedHeader
+
+    public init(for key: KeyRecord) {
+        received = TokenRules.ReceivedHeader(alg: key.algorithm.rawValue, kid: key.keyID)
+    }
 }
 
 /// A rejection and the key id it concerned, if the token named one.

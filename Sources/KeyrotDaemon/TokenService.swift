@@ -18,6 +18,8 @@ public final class TokenService: Sendable {
     private struct Unsealed: Sendable {
         let keys: WorkspaceKeys
         let secrets: [String: SecretBytes]
+        /// The header segments keyrotd writes for the keys that may verify, so its own tokens skip header parsing.
+        let knownHeaders: [Substring: KnownHeader]
     }
 
     private let store: KeyStore
@@ -68,7 +70,13 @@ public final class TokenService: Sendable {
         VerifiedToken, TokenFailure
     > {
         let unsealed = try keys(of: workspace)
-        return TokenRules.verify(token, ring: unsealed.keys.ring, policy: unsealed.keys.policy, now: now) {
+        return TokenRules.verify(
+            token,
+            ring: unsealed.keys.ring,
+            policy: unsealed.keys.policy,
+            now: now,
+            knownHeaders: unsealed.knownHeaders
+        ) {
             key,
             input,
             signature in
@@ -93,7 +101,11 @@ public final class TokenService: Sendable {
         for (keyID, sealed) in keys.sealedSecrets {
             secrets[keyID] = try masterKey.open(sealed, for: .key(workspace: workspace, keyID: keyID))
         }
-        let unsealed = Unsealed(keys: keys, secrets: secrets)
+        var knownHeaders: [Substring: KnownHeader] = [:]
+        for key in keys.ring.keys where keys.sealedSecrets[key.keyID] != nil {
+            knownHeaders[Substring(TokenRules.headerSegment(for: key))] = KnownHeader(for: key)
+        }
+        let unsealed = Unsealed(keys: keys, secrets: secrets, knownHeaders: knownHeaders)
         cache.withLock { $0[workspace] = unsealed }
         return unsealed
     }

@@ -166,6 +166,34 @@ import Testing
         }
     }
 
+    @Test func recognisedHeadersGiveTheSameVerdictsAsParsedOnes() throws {
+        let lab = try TokenLab()
+        var known: [Substring: KnownHeader] = [:]
+        for key in lab.keys { known[Substring(TokenRules.headerSegment(for: key))] = KnownHeader(for: key) }
+        let good = try lab.sign(TokenRequest(userID: "u"))
+        let parts = good.split(separator: ".")
+        let tampered = parts[0] + "." + parts[1] + "." + Base64URL.encode([UInt8](repeating: 1, count: 32))
+        let revoked = TokenRules.headerSegment(for: lab.keys[0]) + "." + parts[1] + "." + parts[2]
+        for token in [good, String(tampered), revoked] {
+            let parsed = lab.verify(token)
+            let recognised = TokenRules.verify(
+                token,
+                ring: KeyRing(keys: lab.keys),
+                policy: lab.policy,
+                now: TokenLab.now,
+                knownHeaders: known
+            ) {
+                key,
+                input,
+                signature in
+                HMAC.isValid(signature, for: input.utf8, key: lab.secrets[key.keyID]!, algorithm: key.algorithm)
+            }
+            #expect(parsed == recognised)
+        }
+        #expect(lab.reason(String(tampered)) == .badSignature)
+        #expect(lab.reason(revoked) == .revokedKey)
+    }
+
     @Test func theClockSkewLeewayAppliesBothWays() throws {
         let lab = try TokenLab()
         let header = #"{"alg":"HS256","kid":"acme.4"}"#

@@ -52,6 +52,16 @@ public final class Daemon: Sendable {
         }
         access = AccessRules(daemonUID: getuid(), adminGroupID: adminGroupID)
         try Self.makeStateDirectory(stateDirectory)
+        let socketDirectory = (socketPath as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(
+                atPath: socketDirectory,
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o755]
+            )
+        } catch {
+            throw .stateDirectory(path: socketDirectory, problem: "cannot create it (\(Self.reason(error)))")
+        }
         let masterKey = try Self.loadMasterKey(options, stateDirectory: stateDirectory, logger: logger)
 
         let databasePath = stateDirectory + "/keyrotd.db"

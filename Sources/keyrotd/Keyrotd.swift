@@ -60,7 +60,12 @@ struct Keyrotd: AsyncParsableCommand {
             FileHandle.standardError.write(Data("keyrotd: \(error)\n".utf8))
             throw ExitCode(error.exitCode)
         }
-        try await daemon.run()
+        do {
+            try await daemon.run()
+        } catch {
+            FileHandle.standardError.write(Data("keyrotd: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
     }
 }
 

@@ -12,21 +12,27 @@ import Testing
         RotationService(store: daemon.store, clock: fixture.clock, actor: Daemon.selfActor, logger: fixture.logger)
     }
 
-    @Test func theSchedulerRotatesAndRetiresOnTheInjectedClock() async throws {
-        let fixture = try DaemonFixture()
-        let daemon = try fixture.startDevelopmentDaemon()
+    /// Runs the scheduler, moving the manual clock to each deadline it sleeps until, until one lies past
+    /// `t0 + seconds`; returns the deadlines (as offsets from `t0`), the last one included.
+    func runScheduler(_ daemon: Daemon, _ fixture: DaemonFixture, through seconds: Int64) async throws -> [Int64] {
         let service = rotationService(daemon, fixture)
         var sleeps = fixture.clock.sleeps.makeAsyncIterator()
         let running = Task { try await service.run() }
-
         var deadlines: [Int64] = []
         while let deadline = await sleeps.next() {
             deadlines.append((deadline - t0).seconds)
-            if deadline > t0 + .seconds(10) { break }
+            if deadline > t0 + .seconds(seconds) { break }
             fixture.clock.advance(to: deadline)
         }
         running.cancel()
         try await running.value
+        return deadlines
+    }
+
+    @Test func theSchedulerRotatesAndRetiresOnTheInjectedClock() async throws {
+        let fixture = try DaemonFixture()
+        let daemon = try fixture.startDevelopmentDaemon()
+        let deadlines = try await runScheduler(daemon, fixture, through: 10)
 
         // rotate_every 2s, grace 3s: rotations at 2, 4, 6, 8, 10; grace windows close at 5, 7, 9 (and 11, 13).
         #expect(deadlines == [2, 4, 5, 6, 7, 8, 9, 10, 11])
@@ -49,17 +55,7 @@ import Testing
         let daemon = try fixture.startDevelopmentDaemon(
             configuration: try fixture.configurationFile("[workspace.acme]\nrotate_every = \"10s\"\ngrace = \"3s\"\n")
         )
-        let service = rotationService(daemon, fixture)
-        var sleeps = fixture.clock.sleeps.makeAsyncIterator()
-        let running = Task { try await service.run() }
-        var deadlines: [Int64] = []
-        while let deadline = await sleeps.next() {
-            deadlines.append((deadline - t0).seconds)
-            if deadline > t0 + .seconds(25) { break }
-            fixture.clock.advance(to: deadline)
-        }
-        running.cancel()
-        try await running.value
+        let deadlines = try await runScheduler(daemon, fixture, through: 25)
 
         #expect(deadlines == [10, 13, 20, 23, 30])
         #expect(

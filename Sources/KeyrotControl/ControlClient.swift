@@ -41,7 +41,7 @@ public struct ControlClient: ~Copyable {
                 .connect(unixDomainSocketPath: path) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(
-                            ByteToMessageHandler(VarlinkFrameDecoder(), maximumBufferSize: 16 * 1024 * 1024)
+                            ByteToMessageHandler(VarlinkFrameDecoder(maximumMessageSize: 16 * 1024 * 1024))
                         )
                         return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                     }

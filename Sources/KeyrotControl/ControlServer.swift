@@ -89,7 +89,7 @@ public final class ControlServer: Service, Sendable {
                 try pipeline.addHandler(IdleStateHandler(readTimeout: TimeAmount(limits.idleTimeout)))
                 try pipeline.addHandler(IdleConnectionCloser())
                 try pipeline.addHandler(
-                    ByteToMessageHandler(VarlinkFrameDecoder(), maximumBufferSize: limits.maximumMessageSize)
+                    ByteToMessageHandler(VarlinkFrameDecoder(maximumMessageSize: limits.maximumMessageSize))
                 )
                 return AcceptedConnection(channel, peer: peer)
             }
@@ -121,7 +121,7 @@ public final class ControlServer: Service, Sendable {
                         let reply = await answer(call, from: peer)
                         if !call.oneway { try await outbound.write(reply.bytes) }
                     }
-                } catch is ByteToMessageDecoderError.PayloadTooLargeError {
+                } catch is VarlinkFrameDecoder.MessageTooLarge {
                     let reason = "message larger than \(limits.maximumMessageSize) bytes"
                     try await outbound.write(VarlinkReply.error(.invalidRequest(reason)).bytes)
                 }

@@ -2,14 +2,34 @@ import NIOCore
 
 /// Splits a varlink byte stream into messages: each is a JSON object followed by a NUL byte.
 ///
-/// Wrap it in `ByteToMessageHandler(_:maximumBufferSize:)`, which fails the connection once more than the limit
-/// is buffered without a NUL: a message can never grow without bound.
+/// - Important: It enforces `maximumMessageSize` itself (NIO's buffer limit is checked only between reads, so a
+///   larger message arriving in two reads would pass), and scans each byte once, so a peer sending one byte at a
+///   time costs linear work.
 struct VarlinkFrameDecoder: ByteToMessageDecoder {
     typealias InboundOut = ByteBuffer
 
+    /// Thrown for a message longer than the limit.
+    struct MessageTooLarge: Error {}
+
+    let maximumMessageSize: Int
+    /// How many bytes of the current message have been searched for a NUL already.
+    private var scanned = 0
+
+    init(maximumMessageSize: Int) {
+        self.maximumMessageSize = maximumMessageSize
+    }
+
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let end = buffer.readableBytesView.firstIndex(of: 0) else { return .needMoreData }
-        let length = end - buffer.readerIndex
+        let view = buffer.readableBytesView
+        let searchStart = view.startIndex + min(scanned, view.count)
+        guard let end = view[searchStart...].firstIndex(of: 0) else {
+            scanned = view.count
+            guard view.count <= maximumMessageSize else { throw MessageTooLarge() }
+            return .needMoreData
+        }
+        let length = end - view.startIndex
+        guard length <= maximumMessageSize else { throw MessageTooLarge() }
+        scanned = 0
         let message = buffer.readSlice(length: length)!
         buffer.moveReaderIndex(forwardBy: 1)
         context.fireChannelRead(Self.wrapInboundOut(message))

@@ -82,7 +82,10 @@ public enum TokenRules {
             token[..<firstDot], token[token.index(after: firstDot)..<secondDot],
             token[token.index(after: secondDot)...],
         ]
-        guard let header = knownHeaders[parts[0]]?.received ?? Self.decodeHeader(parts[0]),
+        // Recognised by bytes: an ASCII segment equal to keyrotd's own is that segment (String equality is
+        // canonical-equivalence, which would let look-alike Unicode through).
+        let recognised = parts[0].utf8.allSatisfy { $0 < 0x80 } ? knownHeaders[parts[0]]?.received : nil
+        guard let header = recognised ?? Self.decodeHeader(parts[0]),
             let signature = Base64URL.decode(parts[2])
         else { return .failure(TokenFailure(.malformed)) }
         guard header.alg.lowercased() != "none", let algorithm = SigningAlgorithm(rawValue: header.alg) else {
@@ -113,6 +116,12 @@ public enum TokenRules {
         guard let claimBytes = Base64URL.decode(parts[1]),
             let claims = try? JSONDecoder().decode(ReceivedClaims.self, from: Data(claimBytes))
         else { return .failure(TokenFailure(.malformed, keyID: key.keyID)) }
+        // NumericDates must be finite and within ±2^53 s (exactly representable): anything else is malformed,
+        // never a trap when converted.
+        let numericDates = [claims.exp, claims.nbf, claims.iat].compactMap { $0 }
+        guard numericDates.allSatisfy({ $0.isFinite && abs($0) <= 9_007_199_254_740_992 }) else {
+            return .failure(TokenFailure(.malformed, keyID: key.keyID))
+        }
         let leeway = Double(policy.clockSkew.seconds)
         let now = Double(now.secondsSinceEpoch)
         guard let exp = claims.exp, now < exp + leeway else {

@@ -101,7 +101,16 @@ public struct ControlService: VarlinkService {
     func requireSigner(_ request: Request, of workspace: WorkspaceName) throws {
         let peer = request.peer
         if peer.uid == 0 || peer.uid == access.daemonUID { return }
-        let signers = try tokens.policy(of: workspace).signers
+        let signers: [Principal]
+        do {
+            signers = try tokens.policy(of: workspace).signers
+        } catch KeyrotError.workspaceNotFound(let name) {
+            // Only administrators learn which workspaces exist.
+            guard access.isAdministrator(uid: peer.uid, groupIDs: groups.of(peer)) else {
+                throw VarlinkError.permissionDenied(method: request.call.method, uid: peer.uid)
+            }
+            throw KeyrotError.workspaceNotFound(name)
+        }
         var signerUIDs: Set<UInt32> = []
         var signerGroupIDs: Set<UInt32> = []
         for signer in signers {
@@ -136,15 +145,22 @@ public struct ControlService: VarlinkService {
     }
 }
 
-/// The groups of each peer uid, looked up in the user database at most once a minute.
+/// The groups of each peer (uid and the gid it connected with), looked up in the user database at most once a
+/// minute.
 final class PeerGroups: Sendable {
-    private let cache = Mutex<[UInt32: (groups: Set<UInt32>, at: ContinuousClock.Instant)]>([:])
+    private struct Identity: Hashable {
+        var uid: UInt32
+        var gid: UInt32
+    }
+
+    private let cache = Mutex<[Identity: (groups: Set<UInt32>, at: ContinuousClock.Instant)]>([:])
 
     func of(_ peer: PeerCredentials) -> Set<UInt32> {
+        let identity = Identity(uid: peer.uid, gid: peer.gid)
         let now = ContinuousClock.now
-        if let cached = cache.withLock({ $0[peer.uid] }), now - cached.at < .seconds(60) { return cached.groups }
+        if let cached = cache.withLock({ $0[identity] }), now - cached.at < .seconds(60) { return cached.groups }
         let groups = UserDatabase.groupIDs(ofUser: peer.uid, primaryGroup: peer.gid)
-        cache.withLock { $0[peer.uid] = (groups, now) }
+        cache.withLock { $0[identity] = (groups, now) }
         return groups
     }
 }

@@ -109,11 +109,13 @@ extension DaemonConfiguration {
                 limits.maximumConnections = number
             }
             if let timeout = table["idle_timeout"] {
-                guard let text = timeout.string, let span = try? TimeSpan(parsing: text), span.seconds >= 1 else {
+                guard let text = timeout.string, let span = try? TimeSpan(parsing: text),
+                    (1...86_400).contains(span.seconds)
+                else {
                     throw .configuration(
                         file: file,
                         key: "[control] idle_timeout",
-                        problem: "must be a span of at least 1s"
+                        problem: "must be a span from 1s to 1d"
                     )
                 }
                 limits.idleTimeout = .seconds(span.seconds)

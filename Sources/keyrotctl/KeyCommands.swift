@@ -99,8 +99,10 @@ struct KeyCommand: AsyncParsableCommand {
         func run() async throws {
             var secret = FileHandle.standardInput.readDataToEndOfFile()
             defer { secret.resetBytes(in: 0..<secret.count) }
-            if secret.last == UInt8(ascii: "\n") { secret.removeLast() }
-            if secret.last == UInt8(ascii: "\r") { secret.removeLast() }
+            if secret.last == UInt8(ascii: "\n") {
+                secret.removeLast()
+                if secret.last == UInt8(ascii: "\r") { secret.removeLast() }  // a CRLF line ending
+            }
             guard secret.count >= 32 else {
                 fail("the secret on standard input has \(secret.count) bytes; at least 32 are needed", code: 64)
             }

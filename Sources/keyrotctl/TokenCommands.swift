@@ -23,9 +23,7 @@ struct Sign: AsyncParsableCommand {
                 throw ValidationError("--claim takes NAME=VALUE, not \"\(claim)\"")
             }
             let value = String(claim[claim.index(after: equals)...])
-            extra[String(claim[..<equals])] =
-                value == "true"
-                ? .bool(true) : value == "false" ? .bool(false) : Double(value).map(JSONValue.number) ?? .string(value)
+            extra[String(claim[..<equals])] = Self.claimValue(value)
         }
         let result = try await global.call(
             "Sign",
@@ -38,6 +36,22 @@ struct Sign: AsyncParsableCommand {
             returning: KeyrotAPI.SignResult.self
         )
         if !global.json { print(result.token) }
+    }
+}
+
+extension Sign {
+    /// `true`/`false` as booleans, integers that read back exactly as numbers (so `01234` and `0x10` stay text),
+    /// everything else as a string.
+    static func claimValue(_ text: String) -> JSONValue {
+        switch text {
+        case "true": return .bool(true)
+        case "false": return .bool(false)
+        default:
+            if let number = Int64(text), String(number) == text, abs(number) < 1 << 53 {
+                return .number(Double(number))
+            }
+            return .string(text)
+        }
     }
 }
 

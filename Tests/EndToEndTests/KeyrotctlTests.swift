@@ -61,7 +61,10 @@ import Glibc
         #expect(imported.status == 0, "\(imported.standardError)")
         #expect(imported.standardOutput.contains("acme.2") && imported.standardOutput.contains("active"))
 
-        let signed = try daemon.ctl(["sign", "acme", "--user-id", "user-42", "--ttl", "15min", "--claim", "plan=pro"])
+        let signed = try daemon.ctl([
+            "sign", "acme", "--user-id", "user-42", "--ttl", "15min", "--claim", "plan=pro", "--claim", "zip=01234",
+            "--claim", "seats=3",
+        ])
         #expect(signed.status == 0, "\(signed.standardError)")
         let token = signed.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
         let claims = try python(
@@ -69,11 +72,11 @@ import Glibc
             import sys, jwt
             secret, token = sys.stdin.read().split()
             claims = jwt.decode(token, secret.encode(), algorithms=["HS256"])
-            print(claims["user_id"], claims["plan"], claims["exp"] - claims["iat"])
+            print(claims["user_id"], claims["plan"], claims["exp"] - claims["iat"], repr(claims["zip"]), repr(claims["seats"]))
             """,
             Self.secret + " " + token
         )
-        #expect(claims == "user-42 pro 900")
+        #expect(claims == "user-42 pro 900 '01234' 3")
 
         let pyToken = try python(
             """
@@ -211,6 +214,9 @@ import Glibc
         #expect(sign.status == 0, "\(sign.standardError)")
         #expect(sign.standardOutput.hasPrefix("eyJ"))
         #expect(try asNobody(["sign", "other", "--user-id", "u"]).status == 77)
+        // Whether a workspace exists is for administrators to know.
+        let unknown = try asNobody(["sign", "no-such-workspace", "--user-id", "u"])
+        #expect(unknown.status == 77, "\(unknown.standardError)")
         #expect(
             try daemon.ctl(["--json", "history", "acme"]).standardOutput.contains("\"event\" : \"rotated\"") == false
         )

@@ -83,6 +83,19 @@ import Glibc
         await server.stop()
     }
 
+    @Test func aMessageOverTheLimitIsRefusedEvenWhenItsEndArrivesInALaterRead() async throws {
+        let server = try await ServerFixture(limits: ControlLimits(maximumMessageSize: 1024))
+        let attacker = try server.connect()
+        try await attacker.send(
+            Array(#"{"method":"io.keyrotd.Status","parameters":{"pad":""#.utf8) + [UInt8](repeating: 0x61, count: 900)
+        )
+        try await Task.sleep(for: .milliseconds(50))  // let the first part be read on its own
+        try await attacker.send([UInt8](repeating: 0x61, count: 600) + Array(#""}}"#.utf8) + [0])
+        let reply = try #require(try await attacker.receive())
+        #expect(reply.contains("larger than 1024 bytes"))
+        await server.stop()
+    }
+
     @Test func aHalfSentMessageStallsNobodyAndIsDroppedWhenIdle() async throws {
         let server = try await ServerFixture(limits: ControlLimits(idleTimeout: .seconds(1)))
         let slow = try server.connect()

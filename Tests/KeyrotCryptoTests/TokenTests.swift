@@ -139,6 +139,15 @@ import Testing
                 "numeric user_id", lab.forge(header: header(), claims: #"{"user_id":42,"exp":\#(now + 300)}"#),
                 .missingUserID
             ),
+            ("exp beyond any date", lab.forge(header: header(), claims: #"{"user_id":"u","exp":1e300}"#), .malformed),
+            (
+                "iat before any date",
+                lab.forge(header: header(), claims: #"{"user_id":"u","exp":\#(now + 300),"iat":-1e300}"#), .malformed
+            ),
+            (
+                "nbf beyond any date",
+                lab.forge(header: header(), claims: #"{"user_id":"u","exp":\#(now + 300),"nbf":1e19}"#), .malformed
+            ),
             ("exp as text", lab.forge(header: header(), claims: #"{"user_id":"u","exp":"tomorrow"}"#), .malformed),
             ("claims not an object", lab.forge(header: header(), claims: #"["u"]"#), .malformed),
             ("claims not JSON", lab.forge(header: header(), claims: "user_id=u"), .malformed),
@@ -192,6 +201,40 @@ import Testing
         }
         #expect(lab.reason(String(tampered)) == .badSignature)
         #expect(lab.reason(revoked) == .revokedKey)
+    }
+
+    @Test func aLookAlikeOfKeyrotdsOwnHeaderIsNotRecognised() throws {
+        var lab = try TokenLab()
+        // Find a key id whose header segment has a "K", which U+212A KELVIN SIGN canonically equals.
+        let key = try #require(
+            (1...200).lazy.map {
+                KeyRecord(workspace: TokenLab.acme, keyID: "k\($0)", state: .active, createdAt: TokenLab.now)
+            }
+            .first { TokenRules.headerSegment(for: $0).contains("K") }
+        )
+        lab.keys = [key]
+        lab.secrets = [key.keyID: try SecureRandom.secret(count: 32)]
+        let known = [Substring(TokenRules.headerSegment(for: key)): KnownHeader(for: key)]
+        let lookalike = TokenRules.headerSegment(for: key).replacingOccurrences(of: "K", with: "\u{212A}")
+        let claims = Base64URL.encode(Array(#"{"user_id":"u","exp":\#(now + 300)}"#.utf8))
+        let input = lookalike + "." + claims
+        let token = TokenRules.token(
+            signingInput: input,
+            signature: HMAC.authenticationCode(.hs256, key: lab.secrets[key.keyID]!, message: Array(input.utf8))
+        )
+        let result = TokenRules.verify(
+            token,
+            ring: KeyRing(keys: lab.keys),
+            policy: lab.policy,
+            now: TokenLab.now,
+            knownHeaders: known
+        ) {
+            key,
+            input,
+            signature in
+            HMAC.isValid(signature, for: input.utf8, key: lab.secrets[key.keyID]!, algorithm: key.algorithm)
+        }
+        #expect(result == .failure(TokenFailure(.malformed)))
     }
 
     @Test func theClockSkewLeewayAppliesBothWays() throws {

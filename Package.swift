@@ -121,7 +121,10 @@ let package = Package(
         ),
         .testTarget(
             name: "KeyrotControlTests",
-            dependencies: ["KeyrotControl", "KeyrotTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "KeyrotControl", "KeyrotTestSupport", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

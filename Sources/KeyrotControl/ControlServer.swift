@@ -31,6 +31,10 @@ public final class ControlServer: Service, Sendable {
     let logger: Logger
     let onListening: @Sendable () -> Void
     private let connections = Atomic<Int>(0)
+    private let connectionsByUID = Mutex<[UInt32: Int]>([:])
+
+    /// How long a connection may keep writing replies after graceful shutdown begins before it is closed.
+    static let shutdownDrain = TimeAmount.seconds(2)
 
     public init(
         endpoint: Endpoint,
@@ -65,8 +69,30 @@ public final class ControlServer: Service, Sendable {
                         guard let (channel, peer) = accepted.take(),
                             let connection = try? await channel.startServing()
                         else { return }
-                        if active > self.limits.maximumConnections {
-                            await self.refuse(connection, peer: peer)
+                        let fromPeer = self.connectionsByUID.withLock { counts in
+                            counts[peer.uid, default: 0] += 1
+                            return counts[peer.uid]!
+                        }
+                        defer {
+                            self.connectionsByUID.withLock { counts in
+                                counts[peer.uid]! -= 1
+                                if counts[peer.uid] == 0 { counts[peer.uid] = nil }
+                            }
+                        }
+                        let limits = self.limits
+                        if active > limits.maximumConnections {
+                            await self.refuse(
+                                connection,
+                                peer: peer,
+                                reason: "too many connections (at most \(limits.maximumConnections))"
+                            )
+                        } else if fromPeer > limits.maximumConnectionsPerUID {
+                            await self.refuse(
+                                connection,
+                                peer: peer,
+                                reason:
+                                    "too many connections from uid \(peer.uid) (at most \(limits.maximumConnectionsPerUID))"
+                            )
                         } else {
                             await self.serve(connection, peer: peer)
                         }
@@ -89,7 +115,12 @@ public final class ControlServer: Service, Sendable {
                 try pipeline.addHandler(IdleStateHandler(readTimeout: TimeAmount(limits.idleTimeout)))
                 try pipeline.addHandler(IdleConnectionCloser())
                 try pipeline.addHandler(
-                    ByteToMessageHandler(VarlinkFrameDecoder(maximumMessageSize: limits.maximumMessageSize))
+                    ByteToMessageHandler(
+                        VarlinkFrameDecoder(
+                            maximumMessageSize: limits.maximumMessageSize,
+                            messageTimeout: TimeAmount(limits.idleTimeout)
+                        )
+                    )
                 )
                 return AcceptedConnection(channel, peer: peer)
             }
@@ -105,6 +136,16 @@ public final class ControlServer: Service, Sendable {
 
     /// Answers every message of one connection, in order, until the peer leaves, falls silent or misbehaves.
     private func serve(_ connection: Connection, peer: PeerCredentials) async {
+        let channel = connection.channel
+        await withGracefulShutdownHandler {
+            await serveUntilDone(connection, peer: peer)
+        } onGracefulShutdown: {
+            // A peer that stopped reading must not hold up the daemon's exit: drain briefly, then close.
+            channel.eventLoop.scheduleTask(in: Self.shutdownDrain) { channel.close(promise: nil) }
+        }
+    }
+
+    private func serveUntilDone(_ connection: Connection, peer: PeerCredentials) async {
         do {
             try await connection.executeThenClose { inbound, outbound in
                 do {
@@ -131,12 +172,12 @@ public final class ControlServer: Service, Sendable {
         }
     }
 
-    private func refuse(_ connection: Connection, peer: PeerCredentials) async {
+    private func refuse(_ connection: Connection, peer: PeerCredentials, reason: String) async {
         logger.warning(
-            "control connection refused: too many connections",
-            metadata: ["keyrot.peer": "\(peer)", "keyrot.limit": "\(limits.maximumConnections)"]
+            "control connection refused",
+            metadata: ["keyrot.peer": "\(peer)", "keyrot.reason": "\(reason)"]
         )
-        let reply = VarlinkReply.error(.invalidRequest("too many connections (at most \(limits.maximumConnections))"))
+        let reply = VarlinkReply.error(.invalidRequest(reason))
         try? await connection.executeThenClose { _, outbound in try await outbound.write(reply.bytes) }
     }
 

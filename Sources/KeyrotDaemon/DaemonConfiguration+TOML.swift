@@ -106,7 +106,7 @@ extension DaemonConfiguration {
                 guard let number = count.int, (1...65_536).contains(number) else {
                     throw .configuration(file: file, key: "[control] max_connections", problem: "must be 1 to 65536")
                 }
-                limits.maximumConnections = number
+                limits = ControlLimits(maximumConnections: number, idleTimeout: limits.idleTimeout)
             }
             if let timeout = table["idle_timeout"] {
                 guard let text = timeout.string, let span = try? TimeSpan(parsing: text),

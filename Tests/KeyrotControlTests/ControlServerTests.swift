@@ -1,5 +1,7 @@
 import Foundation
 import KeyrotTestSupport
+import Logging
+import ServiceLifecycle
 import Testing
 
 @testable import KeyrotControl
@@ -135,7 +137,7 @@ import Glibc
     }
 
     @Test func connectionsBeyondTheLimitAreRefusedAndTheLimitFreesUp() async throws {
-        let server = try await ServerFixture(limits: ControlLimits(maximumConnections: 2))
+        let server = try await ServerFixture(limits: ControlLimits(maximumConnections: 2, maximumConnectionsPerUID: 2))
         var first: RawSocket? = try server.connect()
         let second = try server.connect()
         #expect(try await server.call(first!, ServerFixture.status).error == nil)
@@ -153,6 +155,62 @@ import Glibc
         }
         #expect(served)
         await server.stop()
+    }
+
+    @Test func oneUIDCannotTakeEverySlot() async throws {
+        let server = try await ServerFixture(limits: ControlLimits(maximumConnections: 8))  // 2 per uid
+        let first = try server.connect()
+        let second = try server.connect()
+        #expect(try await server.call(first, ServerFixture.status).error == nil)
+        #expect(try await server.call(second, ServerFixture.status).error == nil)
+        let third = try server.connect()
+        #expect(try await third.receive()?.contains("too many connections from uid \(getuid()) (at most 2)") == true)
+        await server.stop()
+    }
+
+    @Test func aDrippedMessageIsDroppedWithinTheTimeoutOfItsFirstByte() async throws {
+        let server = try await ServerFixture(limits: ControlLimits(idleTimeout: .seconds(1)))
+        let dripper = try server.connect()
+        let start = ContinuousClock.now
+        var closed = false
+        for byte in Array(#"{"method":"io.keyrotd.Status","parameters":{"pad":"aaaaaaaaaaaaaaaaaaaaaaaaaaaa"#.utf8) {
+            do { try await dripper.send([byte]) } catch {
+                closed = true
+                break
+            }
+            try await Task.sleep(for: .milliseconds(200))  // each byte would reset a plain idle timer
+        }
+        #expect(closed, "a connection dripping a byte every 200 ms stayed open")
+        #expect(ContinuousClock.now - start < .seconds(3))
+        await server.stop()
+    }
+
+    @Test func gracefulShutdownIsNotHeldUpByAPeerThatDoesNotRead() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("control.sock")
+        let (listening, signal) = AsyncStream<Void>.makeStream()
+        let server = ControlServer(
+            endpoint: .path(path),
+            service: EchoService(),
+            info: VarlinkServiceInfo(vendor: "test", product: "keyrotd", version: "1", url: "https://example.com"),
+            logger: Logger(label: "test"),
+            onListening: { signal.yield() }
+        )
+        let group = ServiceGroup(services: [server], logger: Logger(label: "test"))
+        let running = Task { try await group.run() }
+        var iterator = listening.makeAsyncIterator()
+        _ = await iterator.next()
+        let greedy = try RawSocket(path: path)
+        let call = Array(#"{"method":"org.varlink.service.GetInfo"}"#.utf8) + [0]
+        // Megabytes of calls whose replies it never reads: the server's writes back up, and so does this send.
+        let flooding = Task { try? await greedy.send((0..<20_000).flatMap { _ in call }) }
+        try await Task.sleep(for: .milliseconds(500))
+        let stopping = ContinuousClock.now
+        await group.triggerGracefulShutdown()
+        try await running.value
+        #expect(ContinuousClock.now - stopping < .seconds(5))
+        flooding.cancel()
+        directory.remove()
     }
 
     @Test func theServiceLearnsWhoIsCalling() async throws {

@@ -23,6 +23,7 @@ let package = Package(
     targets: [
         // System libraries: a module map and a tiny shim each.
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
 
         // The pure core: no I/O, time is a parameter.
         .target(name: "KeyrotCore", swiftSettings: strict),
@@ -34,6 +35,16 @@ let package = Package(
             dependencies: ["KeyrotCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict,
             plugins: ["EmbedMigrations"]
+        ),
+
+        .target(
+            name: "KeyrotSystemd",
+            dependencies: [
+                "CSystemd",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
         ),
 
         .target(
@@ -54,7 +65,7 @@ let package = Package(
         .target(
             name: "KeyrotDaemon",
             dependencies: [
-                "KeyrotCore", "KeyrotCrypto", "KeyrotStore", "KeyrotControl",
+                "KeyrotCore", "KeyrotCrypto", "KeyrotStore", "KeyrotControl", "KeyrotSystemd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -65,7 +76,7 @@ let package = Package(
         .executableTarget(
             name: "keyrotd",
             dependencies: [
-                "KeyrotDaemon",
+                "KeyrotDaemon", "KeyrotSystemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

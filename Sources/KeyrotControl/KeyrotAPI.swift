@@ -383,19 +383,22 @@ public enum KeyrotAPI {
         public var workspaces: Int
         public var next_rotation_workspace: String?
         public var next_rotation_at: String?
+        public var status: String
 
         public init(
             version: String,
             database: String,
             workspaces: Int,
             next_rotation_workspace: String?,
-            next_rotation_at: String?
+            next_rotation_at: String?,
+            status: String
         ) {
             self.version = version
             self.database = database
             self.workspaces = workspaces
             self.next_rotation_workspace = next_rotation_workspace
             self.next_rotation_at = next_rotation_at
+            self.status = status
         }
     }
 }

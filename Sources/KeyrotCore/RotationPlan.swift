@@ -17,6 +17,14 @@ public struct RotationPlan: Equatable, Sendable {
     /// The earliest moment after the due work at which more falls due (the next rotations, and the grace windows
     /// the due rotations open); nil when nothing ever will.
     public let nextDeadline: Timestamp?
+    /// The earliest rotation after the due work (ties go to the first workspace by name); nil without workspaces.
+    public let nextRotation: ScheduledRotation?
+
+    /// A rotation the schedule holds: which workspace, and when.
+    public struct ScheduledRotation: Hashable, Sendable {
+        public var workspace: WorkspaceName
+        public var at: Timestamp
+    }
 
     public init(policies: [WorkspaceName: WorkspacePolicy], keys: [KeyRecord], now: Timestamp) {
         var retirements: [Action] = []
@@ -38,25 +46,33 @@ public struct RotationPlan: Equatable, Sendable {
             }
         }
         var rotations: [Action] = []
+        var nextRotation: ScheduledRotation?
+        func schedule(_ workspace: WorkspaceName, at moment: Timestamp) {
+            deadlines.append(moment)
+            if nextRotation.map({ moment < $0.at }) ?? true {
+                nextRotation = ScheduledRotation(workspace: workspace, at: moment)
+            }
+        }
         for (workspace, policy) in policies.sorted(by: { $0.key < $1.key }) {
             guard let active = activeKeys[workspace] else {
                 rotations.append(.rotate(workspace))
-                deadlines.append(now + policy.rotateEvery)
+                schedule(workspace, at: now + policy.rotateEvery)
                 continue
             }
             let due = KeyLifecycle.rotationDue(activatedAt: active.activatedAt ?? active.createdAt, policy: policy)
             if due <= now {
                 // The rotation starts the next period and opens the replaced key's grace window: both end later.
                 rotations.append(.rotate(workspace))
-                deadlines.append(now + policy.rotateEvery)
+                schedule(workspace, at: now + policy.rotateEvery)
                 deadlines.append(
                     KeyLifecycle.graceUntil(now: now, grace: policy.grace, tokensValidUntil: active.tokensValidUntil)
                 )
             } else {
-                deadlines.append(due)
+                schedule(workspace, at: due)
             }
         }
         self.due = retirements + rotations
         self.nextDeadline = deadlines.min()
+        self.nextRotation = nextRotation
     }
 }

@@ -42,8 +42,17 @@ extension ControlService {
                 database: store.path,
                 workspaces: snapshot.policies.count,
                 next_rotation_workspace: next?.0.rawValue,
-                next_rotation_at: next?.1.iso8601
+                next_rotation_at: next?.1.iso8601,
+                status: serviceStatus.line
             )
         )
+    }
+
+    func reloadConfiguration(_ request: Request) throws -> VarlinkReply {
+        try requireAdministrator(request)
+        if let rejection = reload() {
+            throw VarlinkError("io.keyrotd.ConfigurationRejected", ["reason": .string(rejection)])
+        }
+        return .parameters(KeyrotAPI.Empty())
     }
 }

@@ -10,14 +10,29 @@ extension ControlService {
         try requireAdministrator(request)
         let parameters = try request.parameters(KeyrotAPI.RotateParameters.self)
         let workspace = try workspaceName(parameters.workspace)
-        let entries = try store.rotate(
-            workspace,
-            mode: parameters.emergency == true ? .emergency : .manual,
-            reason: parameters.reason,
-            at: request.now,
-            actor: request.actor
-        )
-        return changed(entries)
+        do {
+            let entries = try store.rotate(
+                workspace,
+                mode: parameters.emergency == true ? .emergency : .manual,
+                reason: parameters.reason,
+                at: request.now,
+                actor: request.actor
+            )
+            return changed(entries)
+        } catch let error where !(error is KeyrotError) {
+            let problem = KeyStore.problem(in: error)
+            events.report(
+                DaemonEvent(
+                    .rotationFailed,
+                    "the \(parameters.emergency == true ? "emergency " : "")rotation of workspace \(workspace) "
+                        + "asked by uid \(request.peer.uid) failed: \(problem)",
+                    workspace: workspace,
+                    reason: problem,
+                    actor: request.actor
+                )
+            )
+            throw error
+        }
     }
 
     func flagLeak(_ request: Request) throws -> VarlinkReply {
@@ -70,7 +85,7 @@ extension ControlService {
         ) { keyID in
             try masterKey.seal(secret, for: .key(workspace: workspace, keyID: keyID))
         }
-        logChanges(entries)
+        events.report(entries)
         wake.signal()
         return .parameters(
             KeyrotAPI.ImportKeyResult(
@@ -87,17 +102,11 @@ extension ControlService {
         return .parameters(KeyrotAPI.KeysResult(keys: ring.keys.reversed().map { KeyrotAPI.Key($0, at: request.now) }))
     }
 
-    /// The reply for a change: its audit rows; they are logged, and the scheduler looks at its deadlines again.
+    /// The reply for a change: its audit rows; they are reported, and the scheduler looks at its deadlines again.
     func changed(_ entries: [AuditEntry]) -> VarlinkReply {
-        logChanges(entries)
+        events.report(entries)
         wake.signal()
         return .parameters(KeyrotAPI.EntriesResult(entries: entries.map(KeyrotAPI.AuditEntry.init)))
     }
 
-    func logChanges(_ entries: [AuditEntry]) {
-        for entry in entries {
-            let level: Logger.Level = entry.event == .leakFlagged ? .critical : .notice
-            logger.log(level: level, "\(entry.event.rawValue)", metadata: entry.logMetadata)
-        }
-    }
 }

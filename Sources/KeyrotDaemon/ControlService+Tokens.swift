@@ -49,12 +49,16 @@ extension ControlService {
             )
         case .failure(let failure):
             if failure.reason == .revokedKey {
-                logger.warning(
-                    "revoked key presented",
-                    metadata: [
-                        "keyrot.event": "revoked_key_presented", "keyrot.workspace": "\(workspace)",
-                        "keyrot.key_id": "\(failure.keyID ?? "")", "keyrot.peer": "\(request.peer)",
-                    ]
+                let key = failure.keyID ?? "(unknown)"
+                events.report(
+                    DaemonEvent(
+                        .revokedKeyPresented,
+                        "a token signed with revoked key \(key) of workspace \(workspace) was presented for "
+                            + "verification by uid \(request.peer.uid), pid \(request.peer.pid)",
+                        workspace: workspace,
+                        keyID: failure.keyID,
+                        actor: request.actor
+                    )
                 )
             }
             return .parameters(

@@ -6,9 +6,9 @@ extension ControlService {
         try requireAdministrator(request)
         let parameters = try request.parameters(KeyrotAPI.CreateWorkspaceParameters.self)
         let name = try WorkspaceName(parameters.name)
-        let policy = try defaults.applying(parameters.policy ?? KeyrotAPI.PolicyChange())
+        let policy = try settings.defaults.applying(parameters.policy ?? KeyrotAPI.PolicyChange())
         let entries = try store.createWorkspace(name, policy: policy, at: request.now, actor: request.actor)
-        logChanges(entries)
+        events.report(entries)
         wake.signal()
         return .parameters(
             KeyrotAPI.WorkspaceResult(workspace: try describe(name), entries: entries.map(KeyrotAPI.AuditEntry.init))
@@ -21,7 +21,7 @@ extension ControlService {
         let name = try workspaceName(parameters.name)
         let policy = try store.policy(of: name).applying(parameters.policy)
         let entries = try store.updateWorkspace(name, policy: policy, at: request.now, actor: request.actor)
-        logChanges(entries)
+        events.report(entries)
         wake.signal()
         return .parameters(
             KeyrotAPI.WorkspaceResult(workspace: try describe(name), entries: entries.map(KeyrotAPI.AuditEntry.init))

@@ -15,29 +15,39 @@ public struct ControlService: VarlinkService {
     let store: KeyStore
     let tokens: TokenService
     let clock: any WallClock
-    let access: AccessRules
-    let defaults: WorkspacePolicy
+    let settings: LiveSettings
     let wake: WakeSignal
+    let events: EventReporter
+    let reload: @Sendable () -> String?
+    let serviceStatus: ServiceStatus
     let logger: Logger
     private let groups = PeerGroups()
 
+    /// - Parameter status: the status line `Status` reports.
+    /// - Parameter reload: reads the configuration again; returns nil when it is in force, else why it was not.
     public init(
         store: KeyStore,
         tokens: TokenService,
         clock: any WallClock,
-        access: AccessRules,
-        defaults: WorkspacePolicy,
+        settings: LiveSettings,
         wake: WakeSignal,
-        logger: Logger
+        events: EventReporter,
+        status: ServiceStatus,
+        logger: Logger,
+        reload: @escaping @Sendable () -> String?
     ) {
         self.store = store
         self.tokens = tokens
         self.clock = clock
-        self.access = access
-        self.defaults = defaults
+        self.settings = settings
         self.wake = wake
+        self.events = events
+        self.serviceStatus = status
         self.logger = logger
+        self.reload = reload
     }
+
+    var access: AccessRules { settings.access }
 
     public func reply(to call: VarlinkCall, from peer: PeerCredentials) async throws(VarlinkError) -> VarlinkReply {
         do {
@@ -57,6 +67,7 @@ public struct ControlService: VarlinkService {
             case "History": return try history(request)
             case "VerifyAudit": return try verifyAudit(request)
             case "Status": return try status(request)
+            case "Reload": return try reloadConfiguration(request)
             default: throw VarlinkError.methodNotFound(call.method)
             }
         } catch let error as VarlinkError {

@@ -3,42 +3,253 @@ import KeyrotControl
 import KeyrotCore
 import KeyrotCrypto
 import KeyrotStore
+import KeyrotSystemd
 import Logging
 import ServiceLifecycle
 import UnixSignals
 
 /// The composition root: resolves state directory, configuration and master key, opens the store, makes the
-/// configured workspaces exist, and runs the services until SIGTERM or SIGINT.
+/// configured workspaces exist, and runs the services until SIGTERM or SIGINT, reloading on SIGHUP.
 ///
 /// A library type, so tests run the whole daemon in-process with a manual clock.
 /// - Important: `init` does everything that can fail for a reason an operator must fix, and throws
-///   ``DaemonError`` for it; once it returns, the daemon is ready.
+///   ``DaemonError`` for it; once it returns, the daemon is ready to serve. `READY=1` goes out once the control
+///   socket is bound as well.
 public final class Daemon: Sendable {
     public let store: KeyStore
     public let tokens: TokenService
-    public let configuration: DaemonConfiguration
     public let stateDirectory: String
+    /// The control socket's path (for an inherited socket, the path it was bound to, if any).
     public let socketPath: String
-    let access: AccessRules
+    public let settings: LiveSettings
+    public let events: EventReporter
+    public let status: ServiceStatus
+    let options: DaemonOptions
+    let endpoint: ControlServer.Endpoint
     let clock: any WallClock
     let logger: Logger
     let wake = WakeSignal()
+
+    /// The configuration in force.
+    public var configuration: DaemonConfiguration { settings.configuration }
 
     /// The actor recorded for the daemon's own scheduled work: its uid and pid.
     public static var selfActor: AuditActor { AuditActor(uid: Int64(getuid()), pid: Int64(getpid())) }
 
     public init(options: DaemonOptions, clock: any WallClock, logger: Logger) throws(DaemonError) {
+        self.options = options
         self.clock = clock
         self.logger = logger
+        events = EventReporter(logger: logger, clock: clock, journal: options.journal)
+        let status = ServiceStatus()
+        self.status = status
         stateDirectory = options.resolvedStateDirectory
-        socketPath = options.resolvedSocketPath
         if options.development {
             logger.warning(
                 "DEVELOPMENT MODE: the master key is kept in the state directory beside the database; never use --dev in production",
                 metadata: ["keyrot.state_dir": "\(stateDirectory)"]
             )
         }
-        configuration = try Self.loadConfiguration(options)
+        let configuration = try Self.loadConfiguration(options)
+        settings = LiveSettings(
+            configuration: configuration,
+            access: try Self.accessRules(for: configuration, options: options)
+        )
+        if let inherited = options.inheritedSocket {
+            guard inherited.isListeningUnixStream else {
+                throw .inheritedSocket(
+                    "file descriptor \(inherited.descriptor) (\"\(inherited.name)\") from the service manager is not a "
+                        + "listening AF_UNIX stream socket; check ListenStream= in keyrotd.socket"
+                )
+            }
+            endpoint = .descriptor(inherited.descriptor)
+            socketPath = inherited.path ?? "(inherited socket \(inherited.name))"
+        } else {
+            socketPath = options.resolvedSocketPath
+            endpoint = .path(socketPath)
+        }
+        try Self.makeStateDirectory(stateDirectory)
+        if options.inheritedSocket == nil {
+            let socketDirectory = (socketPath as NSString).deletingLastPathComponent
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: socketDirectory,
+                    withIntermediateDirectories: true,
+                    attributes: [.posixPermissions: 0o755]
+                )
+            } catch {
+                throw .stateDirectory(path: socketDirectory, problem: "cannot create it (\(Self.reason(error)))")
+            }
+        }
+        let masterKey = try Self.loadMasterKey(options, stateDirectory: stateDirectory, logger: logger)
+
+        let databasePath = stateDirectory + "/keyrotd.db"
+        do {
+            store = try KeyStore(
+                path: databasePath,
+                sealer: MasterKeySealer(masterKey: masterKey),
+                sha3: { bits, input in SHA3.digest(bits: bits, of: input) },
+                now: clock.now(),
+                willMigrate: { [logger] file in
+                    status.migrationStarting()
+                    logger.notice("applying schema migration", metadata: ["keyrot.migration": "\(file)"])
+                }
+            )
+            if let head = try store.history(limit: 1).last {
+                events.noteChainHead(seq: head.seq, hash: head.chainHash)
+            }
+            try Self.ensureWorkspaces(of: configuration, in: store, at: clock.now(), events: events)
+        } catch let error as StoreError {
+            throw .databaseRefused(error.description)
+        } catch {
+            throw .storage(path: databasePath, problem: "\(error)")
+        }
+        tokens = TokenService(store: store, masterKey: masterKey)
+        logger.info(
+            "keyrotd initialized",
+            metadata: [
+                "keyrot.database": "\(databasePath)",
+                "keyrot.workspaces": "\(configuration.workspaces.count) configured",
+            ]
+        )
+    }
+
+    /// The services the daemon runs, in dependency order: the control socket, then the scheduler.
+    /// `READY=1` (and the `started` event) go out once the socket is bound, then `onListening` is called.
+    public func services(onListening: @escaping @Sendable () -> Void = {}) -> [any Service] {
+        let control = ControlService(
+            store: store,
+            tokens: tokens,
+            clock: clock,
+            settings: settings,
+            wake: wake,
+            events: events,
+            status: status,
+            logger: logger,
+            reload: { [self] in reload() }
+        )
+        let server = ControlServer(
+            endpoint: endpoint,
+            service: control,
+            info: VarlinkServiceInfo(
+                vendor: "keyrotd",
+                product: "keyrotd",
+                version: ControlService.version,
+                url: "https://github.com/keyrotd/keyrotd"
+            ),
+            limits: configuration.controlLimits,
+            logger: logger,
+            onListening: { [self] in
+                let schedule = scheduleSummary()
+                status.ready(schedule: schedule)
+                events.report(
+                    DaemonEvent(.started, "keyrotd \(ControlService.version) started: \(schedule)", actor: Self.selfActor)
+                )
+                onListening()
+            }
+        )
+        let rotation = RotationService(
+            store: store,
+            clock: clock,
+            actor: Self.selfActor,
+            logger: logger,
+            wake: wake,
+            events: events,
+            status: status,
+            watchdogInterval: options.watchdogInterval
+        )
+        return [server, rotation]
+    }
+
+    /// Runs the control socket and the scheduler until SIGTERM or SIGINT asks for a graceful shutdown; SIGHUP
+    /// reloads the configuration.
+    public func run() async throws {
+        let hangups = await UnixSignalsSequence(trapping: .sighup)  // trapped before READY: a reload never kills
+        var services = services().map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+        services.append(.init(service: ReloadOnHangup(hangups: hangups, reload: { [self] in _ = reload() })))
+        services.append(
+            .init(
+                service: ShutdownAnnouncer(status: status, events: events),
+                successTerminationBehavior: .gracefullyShutdownGroup
+            )
+        )
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services,
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+        logger.info("keyrotd stopped")
+    }
+
+    /// Reads the configuration again and puts it in force (`RELOADING=1`, then `READY=1`): new and changed
+    /// workspaces are applied, the defaults and the admin group replaced. A configuration that does not parse,
+    /// or names a group that does not exist, is rejected as a whole and the one in force stays.
+    ///
+    /// - Returns: nil when the new configuration is in force, else why it was rejected.
+    @discardableResult
+    public func reload() -> String? {
+        status.reloading()
+        let rejection: String?
+        do throws(DaemonError) {
+            let configuration = try Self.loadConfiguration(options)
+            let access = try Self.accessRules(for: configuration, options: options)
+            do {
+                try Self.ensureWorkspaces(of: configuration, in: store, at: clock.now(), events: events)
+            } catch {
+                throw .storage(path: store.path, problem: KeyStore.problem(in: error))
+            }
+            if configuration.controlLimits != settings.configuration.controlLimits {
+                logger.notice("[control] settings changed: they take effect when keyrotd restarts")
+            }
+            settings.replace(configuration: configuration, access: access)
+            wake.signal()
+            logger.notice(
+                "configuration reloaded",
+                metadata: ["keyrot.workspaces": "\(configuration.workspaces.count) configured"]
+            )
+            rejection = nil
+        } catch {
+            rejection = error.description
+            events.report(
+                DaemonEvent(
+                    .reloadFailed,
+                    "configuration reload rejected, the configuration in force stays: \(error)",
+                    reason: error.description
+                )
+            )
+        }
+        status.reloaded(rejected: rejection)
+        return rejection
+    }
+
+    /// The schedule in a few words, as the status line shows it.
+    func scheduleSummary() -> String {
+        guard let snapshot = try? store.scheduleSnapshot() else { return "schedule unreadable" }
+        let now = clock.now()
+        let plan = RotationPlan(policies: snapshot.policies, keys: snapshot.liveKeys, now: now)
+        return ServiceStatus.summary(workspaces: snapshot.policies.count, next: plan.nextRotation, now: now)
+    }
+
+    private static func ensureWorkspaces(
+        of configuration: DaemonConfiguration,
+        in store: KeyStore,
+        at now: Timestamp,
+        events: EventReporter
+    ) throws {
+        for (name, policy) in configuration.workspaces.sorted(by: { $0.key < $1.key }) {
+            events.report(
+                try store.ensureWorkspace(name, policy: policy, at: now, actor: selfActor, reason: "declared in configuration")
+            )
+        }
+    }
+
+    private static func accessRules(
+        for configuration: DaemonConfiguration,
+        options: DaemonOptions
+    ) throws(DaemonError) -> AccessRules {
         var adminGroupID: UInt32?
         if let group = configuration.adminGroup {
             guard let gid = UserDatabase.groupID(named: group) else {
@@ -50,93 +261,7 @@ public final class Daemon: Sendable {
             }
             adminGroupID = gid
         }
-        access = AccessRules(daemonUID: getuid(), adminGroupID: adminGroupID)
-        try Self.makeStateDirectory(stateDirectory)
-        let socketDirectory = (socketPath as NSString).deletingLastPathComponent
-        do {
-            try FileManager.default.createDirectory(
-                atPath: socketDirectory,
-                withIntermediateDirectories: true,
-                attributes: [.posixPermissions: 0o755]
-            )
-        } catch {
-            throw .stateDirectory(path: socketDirectory, problem: "cannot create it (\(Self.reason(error)))")
-        }
-        let masterKey = try Self.loadMasterKey(options, stateDirectory: stateDirectory, logger: logger)
-
-        let databasePath = stateDirectory + "/keyrotd.db"
-        do {
-            store = try KeyStore(
-                path: databasePath,
-                sealer: MasterKeySealer(masterKey: masterKey),
-                sha3: { bits, input in SHA3.digest(bits: bits, of: input) },
-                now: clock.now()
-            )
-            for (name, policy) in configuration.workspaces.sorted(by: { $0.key < $1.key }) {
-                for entry in try store.ensureWorkspace(
-                    name,
-                    policy: policy,
-                    at: clock.now(),
-                    actor: Self.selfActor,
-                    reason: "declared in configuration"
-                ) {
-                    logger.notice("\(entry.event.rawValue)", metadata: entry.logMetadata)
-                }
-            }
-        } catch let error as StoreError {
-            throw .databaseRefused(error.description)
-        } catch {
-            throw .storage(path: databasePath, problem: "\(error)")
-        }
-        tokens = TokenService(store: store, masterKey: masterKey)
-        logger.info(
-            "keyrotd ready",
-            metadata: [
-                "keyrot.database": "\(databasePath)",
-                "keyrot.workspaces": "\(configuration.workspaces.count) configured",
-            ]
-        )
-    }
-
-    /// The services the daemon runs, in dependency order: the control socket, then the scheduler.
-    public func services(onListening: @escaping @Sendable () -> Void = {}) -> [any Service] {
-        let control = ControlService(
-            store: store,
-            tokens: tokens,
-            clock: clock,
-            access: access,
-            defaults: configuration.defaults,
-            wake: wake,
-            logger: logger
-        )
-        let server = ControlServer(
-            endpoint: .path(socketPath),
-            service: control,
-            info: VarlinkServiceInfo(
-                vendor: "keyrotd",
-                product: "keyrotd",
-                version: ControlService.version,
-                url: "https://github.com/keyrotd/keyrotd"
-            ),
-            limits: configuration.controlLimits,
-            logger: logger,
-            onListening: onListening
-        )
-        let rotation = RotationService(store: store, clock: clock, actor: Self.selfActor, logger: logger, wake: wake)
-        return [server, rotation]
-    }
-
-    /// Runs the control socket and the scheduler until SIGTERM or SIGINT asks for a graceful shutdown.
-    public func run() async throws {
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: services().map { .init(service: $0) },
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
-        )
-        try await group.run()
-        logger.info("keyrotd stopped")
+        return AccessRules(daemonUID: getuid(), adminGroupID: adminGroupID)
     }
 
     private static func loadConfiguration(_ options: DaemonOptions) throws(DaemonError) -> DaemonConfiguration {

@@ -14,12 +14,14 @@ public enum DaemonError: Error, Equatable, Sendable, CustomStringConvertible {
     case stateDirectory(path: String, problem: String)
     /// The database cannot be opened or written (permissions, a full disk, I/O errors).
     case storage(path: String, problem: String)
+    /// The socket systemd handed over cannot serve as the control socket.
+    case inheritedSocket(String)
 
     /// sysexits(3): 78 (EX_CONFIG) for what an operator must fix before a restart can help, 73 (EX_CANTCREAT)
     /// for a state directory that cannot be made, 74 (EX_IOERR) for a database that cannot be used.
     public var exitCode: Int32 {
         switch self {
-        case .configuration, .masterKeyMissing, .masterKeyInvalid, .databaseRefused: 78
+        case .configuration, .masterKeyMissing, .masterKeyInvalid, .databaseRefused, .inheritedSocket: 78
         case .stateDirectory: 73
         case .storage: 74
         }
@@ -39,6 +41,8 @@ public enum DaemonError: Error, Equatable, Sendable, CustomStringConvertible {
             "state directory \(path): \(problem)"
         case .storage(let path, let problem):
             "database \(path): \(problem)"
+        case .inheritedSocket(let message):
+            message
         }
     }
 }

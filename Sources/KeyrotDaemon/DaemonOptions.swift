@@ -1,4 +1,5 @@
 import Foundation
+import KeyrotSystemd
 
 /// How `keyrotd` was asked to run: its flags and the environment systemd gives it.
 public struct DaemonOptions: Sendable {
@@ -15,6 +16,12 @@ public struct DaemonOptions: Sendable {
     public var socketPath: String?
     /// The process environment (`STATE_DIRECTORY`, `CREDENTIALS_DIRECTORY`, ...).
     public var environment: [String: String]
+    /// The listening socket systemd handed over (socket activation); it replaces the socket path.
+    public var inheritedSocket: ListenedSocket?
+    /// How often to ping systemd's watchdog (half of `WatchdogSec=`); nil without one.
+    public var watchdogInterval: Duration?
+    /// Whether events also go to the journal, and whether the log already does.
+    public var journal: EventReporter.JournalUse
 
     public static let productionConfigurationFile = "/etc/keyrotd/keyrotd.toml"
     public static let productionStateDirectory = "/var/lib/keyrotd"
@@ -27,7 +34,10 @@ public struct DaemonOptions: Sendable {
         configurationFile: String? = nil,
         masterKeyFile: String? = nil,
         socketPath: String? = nil,
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        inheritedSocket: ListenedSocket? = nil,
+        watchdogInterval: Duration? = nil,
+        journal: EventReporter.JournalUse = .alongsideLog
     ) {
         self.development = development
         self.stateDirectory = stateDirectory
@@ -35,6 +45,9 @@ public struct DaemonOptions: Sendable {
         self.masterKeyFile = masterKeyFile
         self.socketPath = socketPath
         self.environment = environment
+        self.inheritedSocket = inheritedSocket
+        self.watchdogInterval = watchdogInterval
+        self.journal = journal
     }
 
     public static let productionRuntimeDirectory = "/run/keyrotd"

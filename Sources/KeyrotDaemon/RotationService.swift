@@ -4,11 +4,14 @@ import Logging
 import ServiceLifecycle
 
 /// Rotates each workspace's key when it falls due and retires grace keys whose window has closed, then sleeps
-/// on the wall clock until the next deadline.
+/// on the wall clock until the next deadline; under a systemd watchdog it also proves the store healthy and
+/// pings, at half the watchdog timeout.
 ///
 /// - Important: Every step is idempotent (the store re-checks what is due inside each transaction), so after a
-///   crash or downtime each overdue rotation runs once. A failed step is logged and retried after
-///   ``retryDelay``; the loop itself never fails. It returns on graceful shutdown.
+///   crash or downtime each overdue rotation runs once. A failed step is reported (`rotation_failed`) and retried
+///   after ``retryDelay``; the loop itself never fails. `WATCHDOG=1` goes out only from this loop and only after
+///   the store committed (a health check, or scheduled work) since the last ping, so a stuck loop or a broken
+///   store stops the pings and systemd restarts the service. It returns on graceful shutdown.
 public struct RotationService: Service {
     /// How soon a failed step is tried again.
     public static let retryDelay = TimeSpan.seconds(5)
@@ -20,27 +23,46 @@ public struct RotationService: Service {
     let actor: AuditActor
     let logger: Logger
     let wake: WakeSignal
+    let events: EventReporter
+    let status: ServiceStatus
+    let watchdogInterval: Duration?
 
+    /// - Parameters:
+    ///   - events: where rotations and failures are reported (by default: the log only).
+    ///   - status: what the service manager is told (by default: an unconnected status).
+    ///   - watchdogInterval: how often to ping the watchdog, nil without one.
     public init(
         store: KeyStore,
         clock: any WallClock,
         actor: AuditActor,
         logger: Logger,
-        wake: WakeSignal = WakeSignal()
+        wake: WakeSignal = WakeSignal(),
+        events: EventReporter? = nil,
+        status: ServiceStatus = ServiceStatus(),
+        watchdogInterval: Duration? = nil
     ) {
         self.store = store
         self.clock = clock
         self.actor = actor
         self.logger = logger
         self.wake = wake
+        self.events = events ?? EventReporter(logger: logger, clock: clock, journal: .off)
+        self.status = status
+        self.watchdogInterval = watchdogInterval
     }
 
     public func run() async throws {
         do {
             try await cancelWhenGracefulShutdown {
+                var watchdog = watchdogInterval.map { Watchdog(interval: $0) }
+                var deadline = performDueWork(at: clock.now(), watchdog: &watchdog)
                 while true {
-                    let deadline = performDueWork(at: clock.now())
-                    try await sleep(until: deadline)
+                    try Task.checkCancellation()
+                    if watchdog?.isDue == true { checkHealthAndPing(&watchdog!) }
+                    switch try await sleep(until: deadline, orPingAt: watchdog?.nextPing) {
+                    case .deadline, .woken: deadline = performDueWork(at: clock.now(), watchdog: &watchdog)
+                    case .pingDue: break
+                    }
                 }
             }
         } catch is CancellationError {
@@ -48,53 +70,130 @@ public struct RotationService: Service {
         }
     }
 
-    /// Sleeps until `deadline` or until woken, whichever comes first.
-    private func sleep(until deadline: Timestamp) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await clock.sleep(until: deadline) }
-            group.addTask { await wake.wait() }
-            try await group.next()
-            group.cancelAll()
-        }
-    }
-
     /// Does everything due at `now`; returns when to look again.
     public func performDueWork(at now: Timestamp) -> Timestamp {
+        var watchdog: Watchdog?
+        return performDueWork(at: now, watchdog: &watchdog)
+    }
+
+    private func performDueWork(at now: Timestamp, watchdog: inout Watchdog?) -> Timestamp {
         let plan: RotationPlan
+        let workspaceCount: Int
         do {
             let snapshot = try store.scheduleSnapshot()
             plan = RotationPlan(policies: snapshot.policies, keys: snapshot.liveKeys, now: now)
+            workspaceCount = snapshot.policies.count
         } catch {
-            logger.error("cannot read the schedule", metadata: ["keyrot.error": "\(error)"])
+            let problem = KeyStore.problem(in: error)
+            logger.error("cannot read the schedule", metadata: ["keyrot.error": "\(problem)"])
+            status.scheduled("schedule unreadable", failing: problem)
             return now + Self.retryDelay
         }
-        var failed = false
+        var failure: String?
         for action in plan.due {
+            // A long pass (thousands of workspaces due at once) must not starve the watchdog.
+            if watchdog?.isDue == true { checkHealthAndPing(&watchdog!) }
             do {
-                try perform(action, at: now)
+                events.report(try perform(action, at: now))
             } catch {
-                failed = true
-                logger.error(
-                    "scheduled work failed",
-                    metadata: ["keyrot.workspace": "\(action.workspace)", "keyrot.error": "\(error)"]
+                let problem = KeyStore.problem(in: error)
+                failure = "\(action.workspace): \(problem)"
+                events.report(
+                    DaemonEvent(
+                        .rotationFailed,
+                        "\(action.summary) failed: \(problem); retrying in \(Self.retryDelay)",
+                        workspace: action.workspace,
+                        keyID: action.keyID,
+                        reason: problem,
+                        actor: actor
+                    )
                 )
             }
         }
+        status.scheduled(
+            ServiceStatus.summary(workspaces: workspaceCount, next: plan.nextRotation, now: now),
+            failing: failure
+        )
         let next = plan.nextDeadline ?? now + Self.idleDelay
-        return failed ? min(next, now + Self.retryDelay) : next
+        return failure != nil ? min(next, now + Self.retryDelay) : next
     }
 
-    private func perform(_ action: RotationPlan.Action, at now: Timestamp) throws {
-        let entries: [AuditEntry]
+    private func perform(_ action: RotationPlan.Action, at now: Timestamp) throws -> [AuditEntry] {
         switch action {
         case .rotate(let workspace):
-            entries = try store.rotate(workspace, mode: .scheduled, reason: "scheduled", at: now, actor: actor)
+            try store.rotate(workspace, mode: .scheduled, reason: "scheduled", at: now, actor: actor)
         case .retire(let workspace, let keyID):
-            entries = try store.retireExpiredGraceKey(workspace, keyID: keyID, at: now, actor: actor)
+            try store.retireExpiredGraceKey(workspace, keyID: keyID, at: now, actor: actor)
         }
-        for entry in entries {
-            logger.notice("\(entry.event.rawValue)", metadata: entry.logMetadata)
+    }
+
+    /// Checks the store; pings if it is healthy, reports the change if its health changed.
+    private func checkHealthAndPing(_ watchdog: inout Watchdog) {
+        do {
+            try store.checkHealth(at: clock.now(), pid: actor.pid)
+            ping(&watchdog)
+        } catch {
+            watchdog.scheduleNext()
+            status.unhealthy(error.description)
+            guard !watchdog.unhealthy else { return }
+            watchdog.unhealthy = true
+            events.report(
+                DaemonEvent(
+                    .storeUnhealthy,
+                    "the store stopped working: \(error.description); watchdog pings stop until it works again",
+                    reason: error.description
+                )
+            )
         }
+    }
+
+    private func ping(_ watchdog: inout Watchdog) {
+        watchdog.scheduleNext()
+        status.healthy()
+        guard watchdog.unhealthy else { return }
+        watchdog.unhealthy = false
+        events.report(DaemonEvent(.storeRecovered, "the store works again; watchdog pings resume"))
+    }
+
+    private enum Wakeup { case deadline, woken, pingDue }
+
+    /// Sleeps until `deadline`, until woken, or until `ping` (on the monotonic clock), whichever comes first.
+    private func sleep(until deadline: Timestamp, orPingAt ping: ContinuousClock.Instant?) async throws -> Wakeup {
+        try await withThrowingTaskGroup(of: Wakeup.self) { group in
+            group.addTask {
+                try await clock.sleep(until: deadline)
+                return .deadline
+            }
+            group.addTask {
+                await wake.wait()
+                return .woken
+            }
+            if let ping {
+                group.addTask {
+                    try await Task.sleep(until: ping, clock: .continuous)
+                    return .pingDue
+                }
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+    }
+}
+
+/// When the watchdog wants its next ping, and whether the store was last found unhealthy.
+private struct Watchdog {
+    let interval: Duration
+    var nextPing = ContinuousClock.now
+    var unhealthy = false
+
+    init(interval: Duration) {
+        self.interval = interval
+    }
+
+    var isDue: Bool { ContinuousClock.now >= nextPing }
+
+    mutating func scheduleNext() {
+        nextPing = ContinuousClock.now + interval
     }
 }
 
@@ -104,20 +203,19 @@ extension RotationPlan.Action {
         case .rotate(let workspace), .retire(let workspace, _): workspace
         }
     }
-}
 
-extension AuditEntry {
-    /// The entry as structured log metadata (dotted `keyrot.*` keys; nothing secret is in an entry).
-    var logMetadata: Logger.Metadata {
-        var metadata: Logger.Metadata = [
-            "keyrot.event": "\(event.rawValue)",
-            "keyrot.workspace": "\(workspace)",
-            "keyrot.audit_seq": "\(seq)",
-            "keyrot.audit_hash": "\(chainHash)",
-        ]
-        if let keyID { metadata["keyrot.key_id"] = "\(keyID)" }
-        if let previousKeyID { metadata["keyrot.previous_key_id"] = "\(previousKeyID)" }
-        if let reason { metadata["keyrot.reason"] = "\(reason)" }
-        return metadata
+    var keyID: String? {
+        switch self {
+        case .rotate: nil
+        case .retire(_, let keyID): keyID
+        }
+    }
+
+    /// The step in words, for an error.
+    var summary: String {
+        switch self {
+        case .rotate(let workspace): "the scheduled rotation of workspace \(workspace)"
+        case .retire(let workspace, let keyID): "retiring key \(keyID) of workspace \(workspace)"
+        }
     }
 }

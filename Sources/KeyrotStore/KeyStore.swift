@@ -16,6 +16,8 @@ public final class KeyStore: Sendable {
     let pool: DatabasePool
     let sealer: any KeySealer
     public let path: String
+    /// The device and inode of the database file as opened, to tell when the file has been removed or replaced.
+    let fileIdentity: FileIdentity
     private let writes = Atomic<UInt64>(0)
 
     /// Counts the write transactions this store has run (committed or not): a cache of what the store holds is
@@ -31,9 +33,17 @@ public final class KeyStore: Sendable {
     /// Opens (creating if needed) the database at `path`, refuses one written by a newer schema, applies the
     /// embedded migrations, and checks the master key against the canary.
     ///
+    /// - Parameter willMigrate: called with each migration's file name just before it is applied (a migration
+    ///   of a large database may take a while: the daemon asks its service manager for more start-up time).
     /// - Throws: ``StoreError/newerSchema(path:databaseVersion:supportedVersion:)`` (nothing is changed),
     ///   ``StoreError/wrongMasterKey(path:)``, or a database error.
-    public init(path: String, sealer: any KeySealer, sha3: @escaping SHA3, now: Timestamp) throws {
+    public init(
+        path: String,
+        sealer: any KeySealer,
+        sha3: @escaping SHA3,
+        now: Timestamp,
+        willMigrate: @escaping @Sendable (_ fileName: String) -> Void = { _ in }
+    ) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
@@ -43,8 +53,10 @@ public final class KeyStore: Sendable {
         self.pool = try DatabasePool(path: path, configuration: configuration)
         self.sealer = sealer
         self.path = path
+        guard let identity = FileIdentity(path: path) else { throw StoreError.databaseFileGone(path: path) }
+        self.fileIdentity = identity
 
-        let migrator = Self.migrator(sha3: sha3)
+        let migrator = Self.migrator(sha3: sha3, willMigrate: willMigrate)
         try pool.read { db in
             let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
             if try version > MigrationFile.latestVersion || migrator.hasBeenSuperseded(db) {
@@ -82,10 +94,14 @@ public final class KeyStore: Sendable {
 
     /// The embedded migrations, in file order; each also records its checksum in `schema_migrations` and sets
     /// `PRAGMA user_version` to its number, in the migration's transaction.
-    static func migrator(sha3: @escaping SHA3) -> DatabaseMigrator {
+    static func migrator(
+        sha3: @escaping SHA3,
+        willMigrate: @escaping @Sendable (String) -> Void = { _ in }
+    ) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         for file in MigrationFile.embedded {
             migrator.registerMigration(file.identifier) { db in
+                willMigrate(file.fileName)
                 try db.execute(sql: file.sql)
                 try db.execute(
                     sql: "INSERT INTO schema_migrations (version, file_name, sha3) VALUES (?, ?, ?)",

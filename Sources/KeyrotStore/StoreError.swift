@@ -12,6 +12,14 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case sealingFailed(String)
     /// A migration this database applied differs from the file of the same number this keyrotd carries.
     case migrationChanged(path: String, fileName: String)
+    /// The database file was removed while the store had it open: commits would go to a file nobody will open.
+    case databaseFileGone(path: String)
+    /// Another file took the database file's place while the store had it open.
+    case databaseFileReplaced(path: String)
+    /// The database's directory no longer takes new files (a read-only file system, changed permissions).
+    case directoryNotWritable(path: String, problem: String)
+    /// A commit failed (a full disk, a read-only file system, an I/O error).
+    case cannotCommit(path: String, problem: String)
 
     public var description: String {
         switch self {
@@ -26,6 +34,14 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .migrationChanged(let path, let fileName):
             "\(path) was built with a different \(fileName) than this keyrotd carries; it was left untouched "
                 + "(a shipped migration must never be edited)"
+        case .databaseFileGone(let path):
+            "\(path) was removed while keyrotd had it open; restore it from a backup before keyrotd restarts"
+        case .databaseFileReplaced(let path):
+            "\(path) was replaced by another file while keyrotd had it open"
+        case .directoryNotWritable(let path, let problem):
+            "the database directory \(path) is not writable: \(problem)"
+        case .cannotCommit(let path, let problem):
+            "cannot commit to \(path): \(problem)"
         }
     }
 }

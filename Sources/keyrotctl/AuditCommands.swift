@@ -13,9 +13,22 @@ struct Status: AsyncParsableCommand {
             ["STATUS", "VALUE"],
             [
                 ["version", result.version], ["database", result.database], ["workspaces", "\(result.workspaces)"],
-                ["next rotation", next],
+                ["next rotation", next], ["status", result.status],
             ]
         )
+    }
+}
+
+struct Reload: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Make the daemon read its configuration file again; fails if the file is rejected.",
+        discussion: "Like SIGHUP, but waits for the outcome: `ExecReload=` in keyrotd.service uses it."
+    )
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        _ = try await global.call("Reload", KeyrotAPI.Empty(), returning: KeyrotAPI.Empty.self)
+        if !global.json { print("configuration reloaded") }
     }
 }
 

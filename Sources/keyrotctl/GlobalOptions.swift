@@ -94,6 +94,8 @@ struct GlobalOptions: ParsableArguments {
                 "permission denied for \(value("method")) (uid \(value("uid"))): ask an administrator, or run as a member of keyrotd's admin group"
         case "io.keyrotd.InvalidRequest":
             return value("reason")
+        case "io.keyrotd.ConfigurationRejected":
+            return "the configuration was rejected and the one in force stays: \(value("reason"))"
         case "io.keyrotd.StorageFailure":
             return "keyrotd could not store the change: \(value("reason")); nothing was changed"
         case "org.varlink.service.InvalidParameter":

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KeyrotDaemon
+import KeyrotSystemd
 import Logging
 
 /// The `keyrotd` command line: parses flags, sets up logging, runs ``KeyrotDaemon/Daemon``, and turns its
@@ -40,25 +41,49 @@ struct Keyrotd: AsyncParsableCommand {
 
     func run() async throws {
         let level = logLevel
+        // Under systemd with StandardError=journal, log lines go to the journal as structured entries.
+        let logsToJournal = JournalStream.standardErrorIsJournal(environment: ProcessInfo.processInfo.environment)
         LoggingSystem.bootstrap { label in
+            if logsToJournal {
+                var handler = JournalLogHandler(
+                    label: label,
+                    identifier: "keyrotd",
+                    renamingPrefix: ("keyrot.", "KEYROTD_")
+                )
+                handler.logLevel = level
+                return handler
+            }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
         let logger = Logger(label: "keyrotd")
-        let options = DaemonOptions(
-            development: dev,
-            stateDirectory: stateDir,
-            configurationFile: config,
-            masterKeyFile: masterKeyFile,
-            socketPath: socket
-        )
         let daemon: Daemon
         do {
+            let inherited = try ListenedSocket.takeAll()
+            if inherited.count > 1 {
+                logger.warning(
+                    "the service manager passed more than one socket; serving the one named control, or the first",
+                    metadata: ["keyrot.sockets": "\(inherited.map(\.name))"]
+                )
+            }
+            let options = DaemonOptions(
+                development: dev,
+                stateDirectory: stateDir,
+                configurationFile: config,
+                masterKeyFile: masterKeyFile,
+                socketPath: socket,
+                inheritedSocket: inherited.first { $0.name == "control" } ?? inherited.first,
+                watchdogInterval: SystemdWatchdog.pingInterval(),
+                journal: logsToJournal ? .insteadOfLog : .alongsideLog
+            )
             daemon = try Daemon(options: options, clock: SystemWallClock(), logger: logger)
-        } catch {
-            FileHandle.standardError.write(Data("keyrotd: \(error)\n".utf8))
+        } catch let error as DaemonError {
+            Self.failStart("\(error)")
             throw ExitCode(error.exitCode)
+        } catch {
+            Self.failStart("\(error)")
+            throw ExitCode(78)
         }
         do {
             try await daemon.run()
@@ -66,6 +91,14 @@ struct Keyrotd: AsyncParsableCommand {
             FileHandle.standardError.write(Data("keyrotd: \(error)\n".utf8))
             throw ExitCode(1)
         }
+    }
+}
+
+extension Keyrotd {
+    /// Says why start-up failed on standard error (the journal, under systemd) and in `systemctl status`.
+    static func failStart(_ problem: String) {
+        FileHandle.standardError.write(Data("keyrotd: \(problem)\n".utf8))
+        SystemdNotifier().send(.status("failed to start: \(problem)"))
     }
 }
 

@@ -262,6 +262,6 @@ import Glibc
             """
         let result = try InteropPython.run(script, input: VarlinkInterfaceFile.keyrotd.contents)
         #expect(result.status == 0, "\(InteropPython.executable): \(result.standardError)")
-        #expect(result.standardOutput == "io.keyrotd 14\n")
+        #expect(result.standardOutput == "io.keyrotd 15\n")
     }
 }

@@ -24,7 +24,8 @@ final class EchoService: VarlinkService {
                     database: "-",
                     workspaces: 0,
                     next_rotation_workspace: nil,
-                    next_rotation_at: nil
+                    next_rotation_at: nil,
+                    status: "test"
                 )
             )
         default:

@@ -47,7 +47,8 @@ struct DaemonFixture {
                 development: true,
                 stateDirectory: stateDirectory,
                 configurationFile: try configuration ?? configurationFile(),
-                environment: [:]
+                environment: [:],
+                journal: .off
             ),
             clock: clock,
             logger: logger

@@ -74,10 +74,12 @@ import Testing
     @Test func aDatabaseBuiltWithAnEditedMigrationIsRefused() throws {
         let fixture = try StoreFixture()
         #expect(
-            try fixture.shell("SELECT version, file_name, length(sha3) FROM schema_migrations")
-                == "1|0001_initial.sql|64"
+            try fixture.shell("SELECT version, file_name, length(sha3) FROM schema_migrations ORDER BY version")
+                == "1|0001_initial.sql|64\n2|0002_heartbeat.sql|64"
         )
-        _ = try fixture.shell("UPDATE schema_migrations SET sha3 = lower(hex(sha3('an older text', 256)))")
+        _ = try fixture.shell(
+            "UPDATE schema_migrations SET sha3 = lower(hex(sha3('an older text', 256))) WHERE version = 1"
+        )
         #expect(throws: StoreError.migrationChanged(path: fixture.databasePath, fileName: "0001_initial.sql")) {
             try StoreFixture.open(fixture.databasePath, masterKey: fixture.masterKey)
         }

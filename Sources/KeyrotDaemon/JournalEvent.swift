@@ -1,0 +1,73 @@
+import KeyrotCore
+import KeyrotSystemd
+
+/// The kinds of event keyrotd sends to the journal: each has a fixed `MESSAGE_ID` (documented in
+/// `systemd/keyrotd.catalog`, so `journalctl -x` explains it), a priority, and its name as `KEYROTD_EVENT`.
+///
+/// - Important: A `MESSAGE_ID` never changes once shipped: operators alert on it
+///   (`journalctl MESSAGE_ID=9ab1…`). A new kind gets a new id (`systemd-id128 new`) and a catalog entry.
+public enum JournalEvent: String, CaseIterable, Sendable {
+    case workspaceCreated = "workspace_created"
+    case workspaceUpdated = "workspace_updated"
+    case keyImported = "key_imported"
+    case rotated
+    case emergencyRotated = "emergency_rotated"
+    case leakFlagged = "leak_flagged"
+    case revoked
+    case graceExpired = "grace_expired"
+    case rotationFailed = "rotation_failed"
+    case revokedKeyPresented = "revoked_key_presented"
+    case storeUnhealthy = "store_unhealthy"
+    case storeRecovered = "store_recovered"
+    case reloadFailed = "reload_failed"
+    case started
+    case stopping
+
+    /// The fixed 128-bit `MESSAGE_ID`, 32 lowercase hex digits.
+    public var messageID: String {
+        switch self {
+        case .workspaceCreated: "d0d29f610e36401c8a82872be507b389"
+        case .workspaceUpdated: "40333632f58d4bbb9b258cd17815ecf8"
+        case .keyImported: "46f221b491dc4520a2b1f991326ee748"
+        case .rotated: "a64ff40cf2dc4a9db4909e06db3dca7d"
+        case .emergencyRotated: "65adc242d4d542ce8397b8b6743360c3"
+        case .leakFlagged: "b35435fde85c4699b13c32c538b3a677"
+        case .revoked: "122508bd720a44d2849e0f3ba5bf8fa2"
+        case .graceExpired: "a3f873ba1fa14d9fa5f4d47131a68ed0"
+        case .rotationFailed: "6cac0cbde1c2489bbdec1c9eb373d193"
+        case .revokedKeyPresented: "c3017a23f243483380385612383e6a85"
+        case .storeUnhealthy: "7a04b1b4b7c84a29af698db7c5aea218"
+        case .storeRecovered: "8a2e2aa8027f433f8353c624cfe7ba99"
+        case .reloadFailed: "5feb38054aab41bfb3b0a92564d60eca"
+        case .started: "2a05f9e23b924aa9bc52d26664ecec37"
+        case .stopping: "3f7d09c6003446ec86318ce1dd16590f"
+        }
+    }
+
+    /// How urgent it is: a leak is critical, a failure an error, a revoked key presented or an emergency a
+    /// warning, routine changes notices.
+    public var priority: JournalPriority {
+        switch self {
+        case .leakFlagged: .critical
+        case .rotationFailed, .storeUnhealthy, .reloadFailed: .error
+        case .emergencyRotated, .revoked, .revokedKeyPresented: .warning
+        case .workspaceCreated, .workspaceUpdated, .keyImported, .rotated, .storeRecovered, .started, .stopping:
+            .notice
+        case .graceExpired: .info
+        }
+    }
+
+    /// The journal event for an audited change.
+    public init(_ event: AuditEvent) {
+        switch event {
+        case .workspaceCreated: self = .workspaceCreated
+        case .workspaceUpdated: self = .workspaceUpdated
+        case .keyImported: self = .keyImported
+        case .rotated: self = .rotated
+        case .emergencyRotated: self = .emergencyRotated
+        case .leakFlagged: self = .leakFlagged
+        case .revoked: self = .revoked
+        case .graceExpired: self = .graceExpired
+        }
+    }
+}

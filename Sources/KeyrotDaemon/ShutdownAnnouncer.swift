@@ -1,0 +1,14 @@
+import ServiceLifecycle
+
+/// Says `STOPPING=1` (and sends the `stopping` event) as soon as graceful shutdown begins, before the other
+/// services wind down: it runs last in the service group, so it is the first to hear of the shutdown.
+struct ShutdownAnnouncer: Service {
+    let status: ServiceStatus
+    let events: EventReporter
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        status.stopping()
+        events.report(DaemonEvent(.stopping, "keyrotd stopping", actor: Daemon.selfActor))
+    }
+}

@@ -67,6 +67,15 @@ public final class Daemon: Sendable {
         } else {
             socketPath = options.resolvedSocketPath
             endpoint = .path(socketPath)
+            let limit = MemoryLayout.size(ofValue: sockaddr_un().sun_path) - 1
+            guard socketPath.utf8.count <= limit else {
+                throw .configuration(
+                    file: "(command line)",
+                    key: options.socketPath != nil ? "--socket" : "--state-dir",
+                    problem: "the control socket path \(socketPath) is \(socketPath.utf8.count) bytes long; a UNIX "
+                        + "socket path can have at most \(limit): choose a shorter --socket or --state-dir"
+                )
+            }
         }
         try Self.makeStateDirectory(stateDirectory)
         if options.inheritedSocket == nil {

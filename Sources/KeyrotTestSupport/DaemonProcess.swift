@@ -25,10 +25,16 @@ public final class DaemonProcess: @unchecked Sendable {
             .path(percentEncoded: false)
     }
 
-    public init(arguments: [String], environment: [String: String]? = nil, logFile: String) throws {
+    /// Starts `executable` (by default the built `keyrotd`) with `arguments`; its output goes to `logFile`.
+    public init(
+        executable: String = DaemonProcess.builtBinary,
+        arguments: [String],
+        environment: [String: String]? = nil,
+        logFile: String
+    ) throws {
         self.logFile = logFile
         try Data().write(to: URL(fileURLWithPath: logFile))
-        process.executableURL = URL(fileURLWithPath: Self.builtBinary)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let environment { process.environment = environment }
         process.standardInput = FileHandle.nullDevice

@@ -44,6 +44,18 @@ public enum SQLiteShell {
         try ProcessResult.run("sqlite3", [path], input: sql)
     }
 
+    /// Runs `sql` through `popen(3)` and returns the first line of output: for use on a thread without a run
+    /// loop (a ``NotifyListener`` callback), where Foundation's `Process` cannot wait.
+    public static func queryOnAnyThread(_ sql: String, database path: String) -> String? {
+        let quote = { (text: String) in "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        guard let pipe = popen("sqlite3 \(quote(path)) \(quote(sql)) 2>/dev/null", "r") else { return nil }
+        defer { pclose(pipe) }
+        var line = [CChar](repeating: 0, count: 256)
+        guard fgets(&line, Int32(line.count), pipe) != nil else { return nil }
+        let bytes = line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// Runs `sql` and returns its trimmed output, failing if the shell reports an error.
     public static func query(_ sql: String, database path: String) throws -> String {
         let result = try run(sql, database: path)

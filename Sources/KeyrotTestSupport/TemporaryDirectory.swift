@@ -5,7 +5,8 @@ public struct TemporaryDirectory: Sendable {
     public let url: URL
 
     public init(function: String = #function) throws {
-        let name = "keyrotd-test-\(function.prefix { $0.isLetter || $0.isNumber })-\(UUID().uuidString.prefix(8))"
+        // Short: a UNIX socket path inside must stay under 108 bytes.
+        let name = "keyrotd-\(function.prefix { $0.isLetter || $0.isNumber }.prefix(24))-\(UUID().uuidString.prefix(8))"
         url = FileManager.default.temporaryDirectory.appending(path: name, directoryHint: .isDirectory)
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }

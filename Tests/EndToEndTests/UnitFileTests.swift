@@ -1,0 +1,71 @@
+import Foundation
+import KeyrotTestSupport
+import Testing
+
+/// The files in `systemd/` as systemd's own tools judge them.
+@Suite struct UnitFileTests {
+    /// The units with `/usr/local/bin/` (where README installs the binaries) pointing at the built ones, in a fresh
+    /// directory: `systemd-analyze verify` insists that the executables exist.
+    func unitsPointingAtTheBuiltBinaries() throws -> TemporaryDirectory {
+        let directory = try TemporaryDirectory()
+        let binaries = URL(fileURLWithPath: DaemonProcess.builtBinary).deletingLastPathComponent().path(percentEncoded: false)
+        for unit in ["keyrotd.service", "keyrotd.socket"] {
+            let text = try String(contentsOfFile: Repository.path("systemd/\(unit)"), encoding: .utf8)
+            #expect(unit.hasSuffix(".socket") || text.contains("ExecStart=/usr/local/bin/keyrotd"))
+            try text.replacingOccurrences(of: "/usr/local/bin/", with: binaries + "/")
+                .write(toFile: directory.path(unit), atomically: true, encoding: .utf8)
+        }
+        return directory
+    }
+
+    @Test func systemdAnalyzeVerifyReportsNothing() throws {
+        let units = try unitsPointingAtTheBuiltBinaries()
+        defer { units.remove() }
+        let result = try ProcessResult.run(
+            "systemd-analyze",
+            ["verify", units.path("keyrotd.service"), units.path("keyrotd.socket")]
+        )
+        #expect(result.status == 0)
+        #expect(result.standardOutput.isEmpty && result.standardError.isEmpty, "\(result.standardError)")
+    }
+
+    @Test func theServiceIsExposedAtMostTwoOutOfTen() throws {
+        let result = try ProcessResult.run(
+            "systemd-analyze",
+            ["security", "--offline=true", "--no-pager", Repository.path("systemd/keyrotd.service")]
+        )
+        let line = try #require(
+            result.standardOutput.split(separator: "\n").first { $0.contains("Overall exposure level") },
+            "\(result.standardOutput)\(result.standardError)"
+        )
+        let figure = try #require(line.split(separator: " ").compactMap { Double($0) }.first, "\(line)")
+        #expect(figure <= 2.0, "\(line)")
+    }
+
+    @Test(.enabled(if: Repository.runningAsRoot, "systemd-tmpfiles sets owners"))
+    func sysusersAndTmpfilesMakeTheUserAndTheDirectories() throws {
+        let root = try TemporaryDirectory()
+        defer { root.remove() }
+        try FileManager.default.createDirectory(atPath: root.path("etc"), withIntermediateDirectories: true)
+        for file in ["passwd", "group", "shadow", "gshadow"] {
+            #expect(FileManager.default.createFile(atPath: root.path("etc/\(file)"), contents: Data()))
+        }
+        let users = try ProcessResult.run(
+            "systemd-sysusers",
+            ["--root=\(root.path)", Repository.path("systemd/keyrotd.sysusers.conf")]
+        )
+        #expect(users.status == 0, "\(users.standardError)")
+        let passwd = try String(contentsOfFile: root.path("etc/passwd"), encoding: .utf8)
+        let user = try #require(passwd.split(separator: "\n").first { $0.hasPrefix("keyrotd:") }, "\(passwd)")
+        #expect(user.hasSuffix(":/var/lib/keyrotd:/usr/sbin/nologin"))
+
+        let tmpfiles = try ProcessResult.run(
+            "systemd-tmpfiles",
+            ["--root=\(root.path)", "--create", Repository.path("systemd/keyrotd.tmpfiles.conf")]
+        )
+        #expect(tmpfiles.status == 0, "\(tmpfiles.standardError)")
+        let state = try FileManager.default.attributesOfItem(atPath: root.path("var/lib/keyrotd"))
+        #expect(state[.posixPermissions] as? Int == 0o700)
+        #expect(state[.ownerAccountID] as? Int == Int(user.split(separator: ":")[2]))
+    }
+}

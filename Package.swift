@@ -131,6 +131,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "KeyrotSystemdTests",
+            dependencies: ["KeyrotSystemd", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "KeyrotControlTests",
             dependencies: [
                 "KeyrotControl", "KeyrotTestSupport", .product(name: "Logging", package: "swift-log"),

@@ -24,6 +24,11 @@ public struct RotationPlan: Equatable, Sendable {
     public struct ScheduledRotation: Hashable, Sendable {
         public var workspace: WorkspaceName
         public var at: Timestamp
+
+        public init(workspace: WorkspaceName, at: Timestamp) {
+            self.workspace = workspace
+            self.at = at
+        }
     }
 
     public init(policies: [WorkspaceName: WorkspacePolicy], keys: [KeyRecord], now: Timestamp) {

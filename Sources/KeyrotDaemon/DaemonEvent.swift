@@ -90,6 +90,13 @@ public struct DaemonEvent: Hashable, Sendable {
         return metadata
     }
 
+    /// Every field name an event may carry (what a catalog entry may quote as `@NAME@`).
+    public static let fieldNames: Set<String> = [
+        "MESSAGE", "MESSAGE_ID", "PRIORITY", "SYSLOG_IDENTIFIER", "KEYROTD_EVENT", "KEYROTD_WORKSPACE",
+        "KEYROTD_KEY_ID", "KEYROTD_PREVIOUS_KEY_ID", "KEYROTD_REASON", "KEYROTD_ACTOR_UID", "KEYROTD_ACTOR_PID",
+        "KEYROTD_AUDIT_SEQ", "KEYROTD_AUDIT_HASH",
+    ]
+
     /// The `KEYROTD_*` fields, in a fixed order.
     private var fields: [(String, String)] {
         var fields = [("KEYROTD_EVENT", kind.rawValue)]

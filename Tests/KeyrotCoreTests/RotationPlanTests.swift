@@ -100,4 +100,24 @@ import Testing
         #expect(plan.due.isEmpty)
         #expect(plan.nextDeadline == nil)
     }
+
+    @Test func theNextRotationIsTheEarliestOneAfterTheDueWork() {
+        let policies = [
+            Fixture.acme: Fixture.policy(rotateEvery: .seconds(100)),
+            Fixture.other: Fixture.policy(rotateEvery: .seconds(50)),
+        ]
+        let keys = [Fixture.key("acme.1", .active, activatedAt: 0), Fixture.key("other.1", .active, activatedAt: 10)]
+        let early = RotationPlan(policies: policies, keys: keys, now: Fixture.t0 + .seconds(20))
+        #expect(early.nextRotation == .init(workspace: Fixture.other, at: Fixture.t0 + .seconds(60)))
+        // Once other rotates at 60, its next one is at 110: acme's at 100 comes first.
+        let after = RotationPlan(policies: policies, keys: keys, now: Fixture.t0 + .seconds(60))
+        #expect(after.due == [.rotate(Fixture.other)])
+        #expect(after.nextRotation == .init(workspace: Fixture.acme, at: Fixture.t0 + .seconds(100)))
+    }
+
+    @Test func withoutWorkspacesNothingIsScheduled() {
+        let plan = RotationPlan(policies: [:], keys: [], now: Fixture.t0)
+        #expect(plan.nextRotation == nil)
+        #expect(plan.nextDeadline == nil)
+    }
 }

@@ -31,4 +31,12 @@ import Testing
         #expect(TimeSpan.seconds(seconds).description == text)
         #expect(try TimeSpan(parsing: text) == .seconds(seconds))
     }
+
+    @Test(arguments: [
+        (2_591_950, 2, "29d 23h"), (2_592_005, 2, "30d"), (3605, 2, "1h"), (3665, 2, "1h 1min"), (59, 2, "59s"),
+        (90_061, 1, "1d"), (90_061, 3, "1d 1h 1min"), (0, 2, "0s"),
+    ])
+    func statusLinesShowTheLargestUnitsOnly(seconds: Int64, units: Int, text: String) {
+        #expect(TimeSpan.seconds(seconds).description(units: units) == text)
+    }
 }

@@ -152,7 +152,11 @@ public final class Daemon: Sendable {
                 let schedule = scheduleSummary()
                 status.ready(schedule: schedule)
                 events.report(
-                    DaemonEvent(.started, "keyrotd \(ControlService.version) started: \(schedule)", actor: Self.selfActor)
+                    DaemonEvent(
+                        .started,
+                        "keyrotd \(ControlService.version) started: \(schedule)",
+                        actor: Self.selfActor
+                    )
                 )
                 onListening()
             }
@@ -250,7 +254,13 @@ public final class Daemon: Sendable {
     ) throws {
         for (name, policy) in configuration.workspaces.sorted(by: { $0.key < $1.key }) {
             events.report(
-                try store.ensureWorkspace(name, policy: policy, at: now, actor: selfActor, reason: "declared in configuration")
+                try store.ensureWorkspace(
+                    name,
+                    policy: policy,
+                    at: now,
+                    actor: selfActor,
+                    reason: "declared in configuration"
+                )
             )
         }
     }

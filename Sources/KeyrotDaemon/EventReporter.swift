@@ -73,7 +73,10 @@ public final class EventReporter: Sendable {
                     return !state.journalUnreachableNoted
                 }
                 if first {
-                    logger.debug("the journal is not reachable; events go to the log only", metadata: ["keyrot.errno": "\(-result)"])
+                    logger.debug(
+                        "the journal is not reachable; events go to the log only",
+                        metadata: ["keyrot.errno": "\(-result)"]
+                    )
                 }
             } else if journal == .insteadOfLog {
                 return

@@ -56,11 +56,17 @@ struct JournalTests {
         /// Stops the daemon with SIGTERM (by the pid the harness wrote) and returns the journal's entries.
         func stop() async throws -> [[String: String]] {
             let pid = try #require(
-                Int32(String(contentsOfFile: directory.path("pid"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
+                Int32(
+                    String(contentsOfFile: directory.path("pid"), encoding: .utf8).trimmingCharacters(
+                        in: .whitespacesAndNewlines
+                    )
+                )
             )
             kill(pid, SIGTERM)
             #expect(try await harness.waitForExit(timeout: 20) == 0, "log: \(harness.log)")
-            let lines = try String(contentsOfFile: directory.path("journal.json"), encoding: .utf8).split(separator: "\n")
+            let lines = try String(contentsOfFile: directory.path("journal.json"), encoding: .utf8).split(
+                separator: "\n"
+            )
             return try lines.map { line in
                 let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] ?? [:]
                 return object.compactMapValues { $0 as? String }
@@ -71,11 +77,14 @@ struct JournalTests {
     }
 
     @Test func rotationsLeaksAndRevokedKeysLeaveEntriesWithEveryFieldAndTheirCatalogText() async throws {
-        let daemon = try await JournaledDaemon(configuration: "[workspace.acme]\nrotate_every = \"2s\"\ngrace = \"1h\"\n")
+        let daemon = try await JournaledDaemon(
+            configuration: "[workspace.acme]\nrotate_every = \"2s\"\ngrace = \"1h\"\n"
+        )
         defer { daemon.directory.remove() }
-        let signed = try JSONSerialization.jsonObject(
-            with: Data(try daemon.ctl(["--json", "sign", "acme", "--user-id", "user-42"]).standardOutput.utf8)
-        ) as? [String: Any]
+        let signed =
+            try JSONSerialization.jsonObject(
+                with: Data(try daemon.ctl(["--json", "sign", "acme", "--user-id", "user-42"]).standardOutput.utf8)
+            ) as? [String: Any]
         let parameters = signed?["parameters"] as? [String: Any]
         let token = try #require(parameters?["token"] as? String, "\(String(describing: signed))")
         let signer = try #require(parameters?["key_id"] as? String)
@@ -104,7 +113,10 @@ struct JournalTests {
         #expect(rotated["PRIORITY"] == "5")
         #expect(rotated["SYSLOG_IDENTIFIER"] == "keyrotd")
         let seq = try #require(rotated["KEYROTD_AUDIT_SEQ"])
-        #expect(rotated["KEYROTD_AUDIT_HASH"] == (try daemon.shell("SELECT chain_hash FROM rotation_history WHERE seq = \(seq)")))
+        #expect(
+            rotated["KEYROTD_AUDIT_HASH"]
+                == (try daemon.shell("SELECT chain_hash FROM rotation_history WHERE seq = \(seq)"))
+        )
 
         let leaked = try #require(entries.first { $0["MESSAGE_ID"] == Self.leakFlagged }, "\(entries)")
         #expect(leaked["PRIORITY"] == "2")

@@ -8,7 +8,9 @@ import Testing
     /// directory: `systemd-analyze verify` insists that the executables exist.
     func unitsPointingAtTheBuiltBinaries() throws -> TemporaryDirectory {
         let directory = try TemporaryDirectory()
-        let binaries = URL(fileURLWithPath: DaemonProcess.builtBinary).deletingLastPathComponent().path(percentEncoded: false)
+        let binaries = URL(fileURLWithPath: DaemonProcess.builtBinary).deletingLastPathComponent().path(
+            percentEncoded: false
+        )
         for unit in ["keyrotd.service", "keyrotd.socket"] {
             let text = try String(contentsOfFile: Repository.path("systemd/\(unit)"), encoding: .utf8)
             #expect(unit.hasSuffix(".socket") || text.contains("ExecStart=/usr/local/bin/keyrotd"))

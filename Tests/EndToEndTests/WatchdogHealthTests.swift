@@ -25,7 +25,8 @@ import Glibc
         auditChainBreaks: (() throws -> String)? = nil
     ) async throws {
         let ready = try #require(await daemon.message { $0["READY"] == "1" }, "log: \(daemon.process.log)")
-        _ = try await daemon.listener.waitFor(timeout: .seconds(5)) { _ in daemon.pings(after: ready.arrived).count >= 2 }
+        _ = try await daemon.listener.waitFor(timeout: .seconds(5)) { _ in daemon.pings(after: ready.arrived).count >= 2
+        }
         let signed = try daemon.ctl(["sign", "acme", "--user-id", "user-42", "--ttl", "10min"])
         #expect(signed.status == 0, "\(signed.standardError)")
         let token = signed.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -15,7 +15,12 @@ import Testing
     }
 
     func presented(_ keyID: String) throws -> DaemonEvent {
-        DaemonEvent(.revokedKeyPresented, "revoked key \(keyID) presented", workspace: try WorkspaceName("acme"), keyID: keyID)
+        DaemonEvent(
+            .revokedKeyPresented,
+            "revoked key \(keyID) presented",
+            workspace: try WorkspaceName("acme"),
+            keyID: keyID
+        )
     }
 
     @Test func aRevokedKeyPresentedAgainAndAgainIsReportedOnceAMinute() throws {
@@ -59,9 +64,14 @@ import Testing
         (2, "acme", 2_591_970, "2 workspaces; next rotation acme in 29d 23h"),
     ])
     func theStatusLineSummarizesTheSchedule(workspaces: Int, name: String, inSeconds: Int64, line: String) throws {
-        let next = RotationPlan.ScheduledRotation(workspace: try WorkspaceName(name), at: DaemonFixture.t0 + .seconds(inSeconds))
+        let next = RotationPlan.ScheduledRotation(
+            workspace: try WorkspaceName(name),
+            at: DaemonFixture.t0 + .seconds(inSeconds)
+        )
         #expect(ServiceStatus.summary(workspaces: workspaces, next: next, now: DaemonFixture.t0) == line)
-        #expect(ServiceStatus.summary(workspaces: 0, next: nil, now: DaemonFixture.t0) == "0 workspaces; nothing scheduled")
+        #expect(
+            ServiceStatus.summary(workspaces: 0, next: nil, now: DaemonFixture.t0) == "0 workspaces; nothing scheduled"
+        )
     }
 
     @Test func theStatusLineSaysWhatIsWrongAndForgetsItOnceMended() {
@@ -79,7 +89,11 @@ import Testing
         #expect(status.line == "1 workspace; next rotation acme in 1h")
         status.reloading()
         status.reloaded(rejected: "configuration /etc/keyrotd/keyrotd.toml: [access] admin_group: there is no group")
-        #expect(status.line.hasSuffix("; last reload rejected: configuration /etc/keyrotd/keyrotd.toml: [access] admin_group: there is no group"))
+        #expect(
+            status.line.hasSuffix(
+                "; last reload rejected: configuration /etc/keyrotd/keyrotd.toml: [access] admin_group: there is no group"
+            )
+        )
         status.stopping()
         #expect(status.line == "stopping")
     }

@@ -43,8 +43,11 @@ import Testing
             #expect(entry.headers["Support"] != nil && entry.headers["Documentation"] != nil)
             #expect(entry.body.trimmingCharacters(in: .whitespacesAndNewlines).count > 80, "\(event.rawValue)")
             // Every @FIELD@ a catalog entry quotes is one keyrotd sends.
-            let fields = (entry.headers["Subject"]! + entry.body).split(separator: "@", omittingEmptySubsequences: false)
-                .enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+            let fields = (entry.headers["Subject"]! + entry.body).split(
+                separator: "@",
+                omittingEmptySubsequences: false
+            )
+            .enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
             for field in fields {
                 #expect(DaemonEvent.fieldNames.contains(field), "\(event.rawValue) quotes @\(field)@")
             }

@@ -9,10 +9,14 @@ import Testing
         let fixture = try DaemonFixture()
         let file = try fixture.configurationFile()
         let daemon = try fixture.startDevelopmentDaemon(configuration: file)
-        try (DaemonFixture.acmeConfiguration + "\n[defaults]\nrotate_every = \"12h\"\n[workspace.beta]\ngrace = \"1h\"\n")
+        try
+            (DaemonFixture.acmeConfiguration
+            + "\n[defaults]\nrotate_every = \"12h\"\n[workspace.beta]\ngrace = \"1h\"\n")
             .write(toFile: file, atomically: true, encoding: .utf8)
         #expect(daemon.reload() == nil)
-        #expect(try fixture.shell("SELECT name, rotate_every_seconds FROM workspaces ORDER BY name") == "acme|2\nbeta|43200")
+        #expect(
+            try fixture.shell("SELECT name, rotate_every_seconds FROM workspaces ORDER BY name") == "acme|2\nbeta|43200"
+        )
         #expect(daemon.settings.defaults.rotateEvery == .hours(12))
         #expect(daemon.configuration.workspaces.count == 2)
         #expect(fixture.allLogText.contains("configuration reloaded"))

@@ -30,7 +30,11 @@ import Testing
     }
 
     @Test func aLogLineBecomesAStructuredEntryWithEveryMetadataItem() {
-        var handler = JournalLogHandler(label: "keyrotd", identifier: "keyrotd", renamingPrefix: ("keyrot.", "KEYROTD_"))
+        var handler = JournalLogHandler(
+            label: "keyrotd",
+            identifier: "keyrotd",
+            renamingPrefix: ("keyrot.", "KEYROTD_")
+        )
         handler.metadata = ["keyrot.state_dir": "/var/lib/keyrotd"]
         let entry = handler.entry(
             for: LogEvent(

@@ -17,11 +17,18 @@ import Glibc
 ///   connection are answered in order. It stops accepting on graceful shutdown and finishes the calls in flight.
 public final class ControlServer: Service, Sendable {
     /// Where to listen.
-    public enum Endpoint: Sendable {
+    public enum Endpoint: Sendable, CustomStringConvertible {
         /// Bind a new socket file (mode 0660), replacing a stale one; removed again on shutdown.
         case path(String)
         /// Adopt a listening socket handed over by systemd; the socket file is left alone.
         case descriptor(CInt)
+
+        public var description: String {
+            switch self {
+            case .path(let path): path
+            case .descriptor(let descriptor): "inherited descriptor \(descriptor)"
+            }
+        }
     }
 
     let endpoint: Endpoint

@@ -6,6 +6,7 @@ import KeyrotStore
 import KeyrotSystemd
 import Logging
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 
 /// The composition root: resolves state directory, configuration and master key, opens the store, makes the
@@ -29,6 +30,8 @@ public final class Daemon: Sendable {
     let clock: any WallClock
     let logger: Logger
     let wake = WakeSignal()
+    /// One reload at a time (SIGHUP and `Reload` calls may cross).
+    private let reloads = Mutex(())
 
     /// The configuration in force.
     public var configuration: DaemonConfiguration { settings.configuration }
@@ -77,18 +80,9 @@ public final class Daemon: Sendable {
                 )
             }
         }
-        try Self.makeStateDirectory(stateDirectory)
+        try Self.makeDirectory(stateDirectory, mode: 0o700)
         if options.inheritedSocket == nil {
-            let socketDirectory = (socketPath as NSString).deletingLastPathComponent
-            do {
-                try FileManager.default.createDirectory(
-                    atPath: socketDirectory,
-                    withIntermediateDirectories: true,
-                    attributes: [.posixPermissions: 0o755]
-                )
-            } catch {
-                throw .stateDirectory(path: socketDirectory, problem: "cannot create it (\(Self.reason(error)))")
-            }
+            try Self.makeDirectory((socketPath as NSString).deletingLastPathComponent, mode: 0o755)
         }
         let masterKey = try Self.loadMasterKey(options, stateDirectory: stateDirectory, logger: logger)
 
@@ -204,6 +198,10 @@ public final class Daemon: Sendable {
     /// - Returns: nil when the new configuration is in force, else why it was rejected.
     @discardableResult
     public func reload() -> String? {
+        reloads.withLock { _ in reloadNow() }
+    }
+
+    private func reloadNow() -> String? {
         status.reloading()
         let rejection: String?
         do throws(DaemonError) {
@@ -304,12 +302,13 @@ public final class Daemon: Sendable {
         return try DaemonConfiguration(toml: text, file: file)
     }
 
-    private static func makeStateDirectory(_ path: String) throws(DaemonError) {
+    /// Makes the directory (and its parents) if it is missing; an existing one keeps its mode.
+    private static func makeDirectory(_ path: String, mode: Int) throws(DaemonError) {
         do {
             try FileManager.default.createDirectory(
                 atPath: path,
                 withIntermediateDirectories: true,
-                attributes: [.posixPermissions: 0o700]
+                attributes: [.posixPermissions: mode]
             )
         } catch {
             throw .stateDirectory(path: path, problem: "cannot create it (\(Self.reason(error)))")

@@ -55,12 +55,15 @@ public struct RotationService: Service {
         do {
             try await cancelWhenGracefulShutdown {
                 var watchdog = watchdogInterval.map { Watchdog(interval: $0) }
-                var deadline = performDueWork(at: clock.now(), watchdog: &watchdog)
+                var pass = performDueWork(at: clock.now(), watchdog: &watchdog)
                 while true {
                     try Task.checkCancellation()
-                    if watchdog?.isDue == true { checkHealthAndPing(&watchdog!) }
-                    switch try await sleep(until: deadline, orPingAt: watchdog?.nextPing) {
-                    case .deadline, .woken: deadline = performDueWork(at: clock.now(), watchdog: &watchdog)
+                    if watchdog?.isDue == true {
+                        checkHealthAndPing(&watchdog!)
+                        report(pass, at: clock.now())  // "next rotation in …" moves on between passes
+                    }
+                    switch try await sleep(until: pass.deadline, orPingAt: watchdog?.nextPing) {
+                    case .deadline, .woken: pass = performDueWork(at: clock.now(), watchdog: &watchdog)
                     case .pingDue: break
                     }
                 }
@@ -73,10 +76,29 @@ public struct RotationService: Service {
     /// Does everything due at `now`; returns when to look again.
     public func performDueWork(at now: Timestamp) -> Timestamp {
         var watchdog: Watchdog?
-        return performDueWork(at: now, watchdog: &watchdog)
+        return performDueWork(at: now, watchdog: &watchdog).deadline
     }
 
-    private func performDueWork(at now: Timestamp, watchdog: inout Watchdog?) -> Timestamp {
+    /// What a pass over the schedule found: when to look again, and what the status line says about it.
+    private struct Pass {
+        var deadline: Timestamp
+        var workspaces: Int?
+        var nextRotation: RotationPlan.ScheduledRotation?
+        var failure: String?
+    }
+
+    /// Tells the service manager about `pass` as it stands at `now`.
+    private func report(_ pass: Pass, at now: Timestamp) {
+        guard let workspaces = pass.workspaces else {
+            return status.scheduled("schedule unreadable", failing: pass.failure)
+        }
+        status.scheduled(
+            ServiceStatus.summary(workspaces: workspaces, next: pass.nextRotation, now: now),
+            failing: pass.failure
+        )
+    }
+
+    private func performDueWork(at now: Timestamp, watchdog: inout Watchdog?) -> Pass {
         let plan: RotationPlan
         let workspaceCount: Int
         do {
@@ -86,8 +108,9 @@ public struct RotationService: Service {
         } catch {
             let problem = KeyStore.problem(in: error)
             logger.error("cannot read the schedule", metadata: ["keyrot.error": "\(problem)"])
-            status.scheduled("schedule unreadable", failing: problem)
-            return now + Self.retryDelay
+            let pass = Pass(deadline: now + Self.retryDelay, failure: problem)
+            report(pass, at: now)
+            return pass
         }
         var failure: String?
         for action in plan.due {
@@ -110,12 +133,15 @@ public struct RotationService: Service {
                 )
             }
         }
-        status.scheduled(
-            ServiceStatus.summary(workspaces: workspaceCount, next: plan.nextRotation, now: now),
-            failing: failure
-        )
         let next = plan.nextDeadline ?? now + Self.idleDelay
-        return failure != nil ? min(next, now + Self.retryDelay) : next
+        let pass = Pass(
+            deadline: failure != nil ? min(next, now + Self.retryDelay) : next,
+            workspaces: workspaceCount,
+            nextRotation: plan.nextRotation,
+            failure: failure
+        )
+        report(pass, at: now)
+        return pass
     }
 
     private func perform(_ action: RotationPlan.Action, at now: Timestamp) throws -> [AuditEntry] {

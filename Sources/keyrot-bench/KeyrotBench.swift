@@ -31,7 +31,8 @@ struct KeyrotBench: AsyncParsableCommand {
                 stateDirectory: directory.appending(path: "state").path(percentEncoded: false),
                 configurationFile: configuration,
                 socketPath: socket,
-                environment: [:]
+                environment: [:],
+                journal: .off
             ),
             clock: SystemWallClock(),
             logger: Logger(label: "keyrot-bench") { _ in SwiftLogNoOpLogHandler() }

@@ -24,7 +24,7 @@ import Testing
         let fixture = try DaemonFixture()
         #expect {
             try Daemon(
-                options: DaemonOptions(stateDirectory: fixture.stateDirectory, environment: [:]),
+                options: DaemonOptions(stateDirectory: fixture.stateDirectory, environment: [:], journal: .off),
                 clock: fixture.clock,
                 logger: fixture.logger
             )
@@ -61,7 +61,8 @@ import Testing
         let options = DaemonOptions(
             stateDirectory: fixture.stateDirectory,
             configurationFile: try fixture.configurationFile(),
-            environment: ["CREDENTIALS_DIRECTORY": credentials]
+            environment: ["CREDENTIALS_DIRECTORY": credentials],
+            journal: .off
         )
         _ = try Daemon(options: options, clock: fixture.clock, logger: fixture.logger)
         // The same key in raw form opens the same database.
@@ -82,7 +83,8 @@ import Testing
                 options: DaemonOptions(
                     stateDirectory: fixture.stateDirectory,
                     masterKeyFile: keyFile,
-                    environment: [:]
+                    environment: [:],
+                    journal: .off
                 ),
                 clock: fixture.clock,
                 logger: fixture.logger
@@ -106,7 +108,8 @@ import Testing
                     stateDirectory: fixture.stateDirectory,
                     configurationFile: try fixture.configurationFile(),
                     masterKeyFile: wrongKey,
-                    environment: [:]
+                    environment: [:],
+                    journal: .off
                 ),
                 clock: fixture.clock,
                 logger: fixture.logger

@@ -113,9 +113,16 @@ public struct RotationService: Service {
             return pass
         }
         var failure: String?
+        // A store found broken gets no new keys until it is proven whole again: keys made in a database file that
+        // was removed, say, would be lost with it, and tokens signed with them would stop verifying.
+        if watchdog?.unhealthy == true, !plan.due.isEmpty { checkHealthAndPing(&watchdog!) }
         for action in plan.due {
             // A long pass (thousands of workspaces due at once) must not starve the watchdog.
             if watchdog?.isDue == true { checkHealthAndPing(&watchdog!) }
+            if let problem = watchdog?.problem {
+                failure = "the store is unhealthy (\(problem)); scheduled work waits for it"
+                break
+            }
             do {
                 events.report(try perform(action, at: now))
             } catch {
@@ -161,8 +168,9 @@ public struct RotationService: Service {
         } catch {
             watchdog.scheduleNext()
             status.unhealthy(error.description)
-            guard !watchdog.unhealthy else { return }
-            watchdog.unhealthy = true
+            let newlyBroken = !watchdog.unhealthy
+            watchdog.problem = error.description
+            guard newlyBroken else { return }
             events.report(
                 DaemonEvent(
                     .storeUnhealthy,
@@ -177,7 +185,7 @@ public struct RotationService: Service {
         watchdog.scheduleNext()
         status.healthy()
         guard watchdog.unhealthy else { return }
-        watchdog.unhealthy = false
+        watchdog.problem = nil
         events.report(DaemonEvent(.storeRecovered, "the store works again; watchdog pings resume"))
     }
 
@@ -206,15 +214,17 @@ public struct RotationService: Service {
     }
 }
 
-/// When the watchdog wants its next ping, and whether the store was last found unhealthy.
+/// When the watchdog wants its next ping, and what was wrong with the store when it was last found unhealthy.
 private struct Watchdog {
     let interval: Duration
     var nextPing = ContinuousClock.now
-    var unhealthy = false
+    var problem: String?
 
     init(interval: Duration) {
         self.interval = interval
     }
+
+    var unhealthy: Bool { problem != nil }
 
     var isDue: Bool { ContinuousClock.now >= nextPing }
 

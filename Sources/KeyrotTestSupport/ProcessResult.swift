@@ -69,5 +69,9 @@ public enum SQLiteShell {
     public struct ShellError: Error, CustomStringConvertible {
         public var message: String
         public var description: String { message }
+
+        public init(message: String) {
+            self.message = message
+        }
     }
 }

@@ -9,21 +9,30 @@ import Glibc
 /// An honest watchdog: when the store stops working, the pings stop and STATUS= says why (so systemd restarts
 /// keyrotd), tokens keep verifying meanwhile, and the pings come back by themselves once the store works again.
 @Suite(.serialized) struct WatchdogHealthTests {
+    /// `acme` signs and verifies; `busy` rotates every second, so scheduled work runs into the broken store.
     static let configuration = """
         [workspace.acme]
         rotate_every = "1h"
         grace = "10min"
+
+        [workspace.busy]
+        rotate_every = "1s"
+        grace = "1s"
         """
     static let watchdog = Duration.seconds(1)
 
-    /// Breaks the store with `breakIt`, checks the daemon reacts as systemd needs, mends it with `mend`.
+    /// Breaks the store with `breakIt`, checks the daemon reacts as systemd needs, mends it with `mend`; `query`
+    /// runs SQL on the database as the sqlite3 shell would (by default from the test's own mount namespace).
     func checkWatchdog(
         _ daemon: NotifiedDaemon,
         reason: String,
         breakIt: () throws -> Void,
         mend: () throws -> Void,
-        auditChainBreaks: (() throws -> String)? = nil
+        readableWhileBroken: Bool = true,
+        query: ((String) throws -> String)? = nil
     ) async throws {
+        let query = query ?? { try daemon.shell($0) }
+        let busyChanges = "SELECT count(*) FROM audit_log WHERE workspace = 'busy'"
         let ready = try #require(await daemon.message { $0["READY"] == "1" }, "log: \(daemon.process.log)")
         _ = try await daemon.listener.waitFor(timeout: .seconds(5)) { _ in daemon.pings(after: ready.arrived).count >= 2
         }
@@ -37,8 +46,13 @@ import Glibc
             "no STATUS= about the broken store; \(daemon.messages.map(\.assignments)); log: \(daemon.process.log)"
         )
         #expect(unhealthy["STATUS"]?.contains(reason) == true, "\(unhealthy.assignments)")
+        let frozen = readableWhileBroken ? try query(busyChanges) : nil
         try await Task.sleep(for: Self.watchdog * 2.5)
         #expect(daemon.pings(after: unhealthy.arrived).isEmpty, "pings must stop while the store is broken")
+        if let frozen {
+            #expect(try query(busyChanges) == frozen, "no rotation lands in a broken store")
+        }
+        #expect(daemon.messages.last { $0["STATUS"] != nil }?["STATUS"]?.contains("scheduled work") == true)
         // Tokens keep verifying from the keys in memory, and signing within the recorded bound needs no write.
         let verified = try daemon.ctl(["verify", "acme", token])
         #expect(verified.status == 0, "\(verified.standardError)")
@@ -47,9 +61,15 @@ import Glibc
 
         try mend()
         let mended = ContinuousClock.now
+        let changesAtMend = Int(try query(busyChanges)) ?? 0
         _ = try await daemon.listener.waitFor(timeout: .seconds(5)) { _ in !daemon.pings(after: mended).isEmpty }
         #expect(!daemon.pings(after: mended).isEmpty, "pings resume once the store works again")
-        #expect(try auditChainBreaks?() ?? daemon.shell("SELECT count(*) FROM audit_chain_breaks") == "0")
+        #expect(
+            try await DaemonProcess.eventually(timeout: 5) { Int(try query(busyChanges)) ?? 0 > changesAtMend },
+            "scheduled rotation resumes by itself"
+        )
+        #expect(try query("SELECT count(*) FROM audit_chain_breaks") == "0")
+        #expect(try query("SELECT count(*) FROM keys WHERE state = 'active'") == "2", "one active key per workspace")
         #expect(try await daemon.stop() == 0, "log: \(daemon.process.log)")
     }
 
@@ -61,7 +81,8 @@ import Glibc
             daemon,
             reason: "was removed while keyrotd had it open",
             breakIt: { try FileManager.default.moveItem(atPath: daemon.database, toPath: aside) },
-            mend: { try FileManager.default.moveItem(atPath: aside, toPath: daemon.database) }
+            mend: { try FileManager.default.moveItem(atPath: aside, toPath: daemon.database) },
+            readableWhileBroken: false  // the sqlite3 shell would make a new, empty file at the path
         )
     }
 
@@ -113,9 +134,10 @@ import Glibc
                 let result = try daemon.inNamespace("rm '\(state)/filler'")
                 #expect(result.status == 0, "\(result.standardError)")
             },
-            auditChainBreaks: {
-                try daemon.inNamespace("sqlite3 '\(daemon.database)' 'SELECT count(*) FROM audit_chain_breaks'")
-                    .standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+            query: { sql in
+                let result = try daemon.inNamespace("sqlite3 '\(daemon.database)' \"\(sql)\"")
+                guard result.status == 0 else { throw SQLiteShell.ShellError(message: result.standardError) }
+                return result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
             }
         )
     }

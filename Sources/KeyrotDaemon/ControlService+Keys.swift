@@ -3,7 +3,6 @@ import KeyrotControl
 import KeyrotCore
 import KeyrotCrypto
 import KeyrotStore
-import Logging
 
 extension ControlService {
     func rotate(_ request: Request) throws -> VarlinkReply {
@@ -108,5 +107,4 @@ extension ControlService {
         wake.signal()
         return .parameters(KeyrotAPI.EntriesResult(entries: entries.map(KeyrotAPI.AuditEntry.init)))
     }
-
 }

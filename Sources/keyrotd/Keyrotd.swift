@@ -12,8 +12,11 @@ struct Keyrotd: AsyncParsableCommand {
         commandName: "keyrotd",
         abstract: "Rotates per-workspace JWT signing secrets on a schedule, keeping overlapping keys in SQLite.",
         discussion: """
-            Production: run under systemd (see systemd/keyrotd.service); the master key comes from the
-            credential 'master-key' ($CREDENTIALS_DIRECTORY/master-key) or --master-key-file.
+            Production: run under systemd (systemd/keyrotd.service and keyrotd.socket): Type=notify with a \
+            watchdog, socket activation, SIGHUP (systemctl reload) re-reads the configuration, and events go to \
+            the journal with fixed MESSAGE_IDs. The master key comes from the credential 'master-key' \
+            ($CREDENTIALS_DIRECTORY/master-key) or --master-key-file.
+
             Trial: keyrotd --dev keeps everything, a generated master key included, in ./keyrotd-dev.
             """
     )

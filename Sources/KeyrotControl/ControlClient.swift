@@ -27,6 +27,24 @@ public struct ControlClient: ~Copyable {
         var parameters: Parameters
     }
 
+    /// A reply read in one pass: an error (its name and parameters) or the expected parameters.
+    private enum Outcome<Parameters: Decodable>: Decodable {
+        case success(Parameters)
+        case failure(VarlinkError)
+
+        private enum Key: String, CodingKey { case error, parameters }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: Key.self)
+            if let name = try container.decodeIfPresent(String.self, forKey: .error) {
+                let parameters = try container.decodeIfPresent([String: JSONValue].self, forKey: .parameters)
+                self = .failure(VarlinkError(name, parameters ?? [:]))
+            } else {
+                self = .success(try container.decode(Parameters.self, forKey: .parameters))
+            }
+        }
+    }
+
     /// Connects to the socket at `path`, runs `body` with the connection, and closes it.
     ///
     /// - Throws: ``ControlClientError/unreachable(path:reason:)`` or ``ControlClientError/permissionDenied(path:)``
@@ -68,21 +86,33 @@ public struct ControlClient: ~Copyable {
         _ parameters: some Encodable,
         returning: Result.Type
     ) async throws -> Result {
-        let message = try await send(method, parameters)
-        return try Self.decode(message, as: Result.self)
+        let message = try await exchange(method, parameters)
+        let outcome: Outcome<Result>
+        do { outcome = try JSONDecoder().decode(Outcome<Result>.self, from: message) } catch {
+            throw ControlClientError.unreadableReply
+        }
+        switch outcome {
+        case .success(let result): return result
+        case .failure(let error): throw error
+        }
     }
 
     /// Calls `method` and returns the raw reply message (JSON, without its NUL), for `--json` output.
     public mutating func send(_ method: String, _ parameters: some Encodable) async throws -> Data {
-        var request = ByteBuffer(bytes: try JSONEncoder().encode(Request(method: method, parameters: parameters)))
-        request.writeInteger(UInt8(0))
-        try await outbound.write(request)
-        guard let reply = try await inbound.next() else { throw ControlClientError.closedByDaemon }
-        let message = Data(reply.readableBytesView)
+        let message = try await exchange(method, parameters)
         if let head = try? JSONDecoder().decode(ErrorHead.self, from: message), let name = head.error {
             throw VarlinkError(name, head.parameters ?? [:])
         }
         return message
+    }
+
+    /// Sends one call and waits for its reply message.
+    private mutating func exchange(_ method: String, _ parameters: some Encodable) async throws -> Data {
+        var request = ByteBuffer(bytes: try JSONEncoder().encode(Request(method: method, parameters: parameters)))
+        request.writeInteger(UInt8(0))
+        try await outbound.write(request)
+        guard let reply = try await inbound.next() else { throw ControlClientError.closedByDaemon }
+        return Data(reply.readableBytesView)
     }
 
     /// The parameters of a successful reply message.

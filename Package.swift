@@ -92,6 +92,8 @@ let package = Package(
             name: "keyrot-bench",
             dependencies: [
                 "KeyrotCore", "KeyrotDaemon", "KeyrotControl",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

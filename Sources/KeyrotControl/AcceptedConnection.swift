@@ -29,9 +29,16 @@ final class AcceptedConnection: Sendable {
 }
 
 extension Channel {
-    /// Wraps this accepted channel for async use and starts reading from it.
-    func startServing() async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
+    /// Wraps this accepted channel for async use and starts reading from it; with `immediate`, calls it can answer
+    /// without I/O are answered on the event loop, in front of the async end.
+    func startServing(
+        peer: PeerCredentials,
+        immediate: (@Sendable (VarlinkCall, PeerCredentials) -> VarlinkReply?)?
+    ) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
         try await eventLoop.submit {
+            if let immediate {
+                try self.pipeline.syncOperations.addHandler(ImmediateAnswerHandler(peer: peer, answer: immediate))
+            }
             let connection = try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: self)
             try self.syncOptions?.setOption(.autoRead, value: true)
             return connection

@@ -73,39 +73,43 @@ public final class ControlServer: Service, Sendable {
                     let active = connections.add(1, ordering: .relaxed).newValue
                     group.addTask {
                         defer { self.connections.subtract(1, ordering: .relaxed) }
-                        guard let (channel, peer) = accepted.take(),
-                            let connection = try? await channel.startServing()
-                        else { return }
-                        let fromPeer = self.connectionsByUID.withLock { counts in
-                            counts[peer.uid, default: 0] += 1
-                            return counts[peer.uid]!
-                        }
-                        defer {
-                            self.connectionsByUID.withLock { counts in
-                                counts[peer.uid]! -= 1
-                                if counts[peer.uid] == 0 { counts[peer.uid] = nil }
-                            }
-                        }
-                        let limits = self.limits
-                        if active > limits.maximumConnections {
-                            await self.refuse(
-                                connection,
-                                peer: peer,
-                                reason: "too many connections (at most \(limits.maximumConnections))"
-                            )
-                        } else if fromPeer > limits.maximumConnectionsPerUID {
-                            await self.refuse(
-                                connection,
-                                peer: peer,
-                                reason:
-                                    "too many connections from uid \(peer.uid) (at most \(limits.maximumConnectionsPerUID))"
-                            )
-                        } else {
-                            await self.serve(connection, peer: peer)
-                        }
+                        await self.handle(accepted, active: active)
                     }
                 }
             }
+        }
+    }
+
+    /// Serves one accepted connection, or refuses it with an error when it is over a limit.
+    private func handle(_ accepted: AcceptedConnection, active: Int) async {
+        guard let (channel, peer) = accepted.take() else { return }
+        let fromPeer = connectionsByUID.withLock { counts in
+            counts[peer.uid, default: 0] += 1
+            return counts[peer.uid]!
+        }
+        defer {
+            connectionsByUID.withLock { counts in
+                counts[peer.uid]! -= 1
+                if counts[peer.uid] == 0 { counts[peer.uid] = nil }
+            }
+        }
+        let refusal: String? =
+            if active > limits.maximumConnections {
+                "too many connections (at most \(limits.maximumConnections))"
+            } else if fromPeer > limits.maximumConnectionsPerUID {
+                "too many connections from uid \(peer.uid) (at most \(limits.maximumConnectionsPerUID))"
+            } else {
+                nil
+            }
+        let answer: @Sendable (VarlinkCall, PeerCredentials) -> VarlinkReply? = { [self] call, peer in
+            answerImmediately(call, from: peer)
+        }
+        guard let connection = try? await channel.startServing(peer: peer, immediate: refusal == nil ? answer : nil)
+        else { return }
+        if let refusal {
+            await refuse(connection, peer: peer, reason: refusal)
+        } else {
+            await serve(connection, peer: peer)
         }
     }
 
@@ -167,7 +171,9 @@ public final class ControlServer: Service, Sendable {
                             return
                         }
                         let reply = await answer(call, from: peer)
-                        if !call.oneway { try await outbound.write(reply.bytes) }
+                        // Every call ends in one write, even a oneway one (an empty buffer, nothing on the wire):
+                        // the immediate-answer handler counts them to keep replies in order.
+                        try await outbound.write(call.oneway ? ByteBuffer() : reply.bytes)
                     }
                 } catch is VarlinkFrameDecoder.MessageTooLarge {
                     let reason = "message larger than \(limits.maximumMessageSize) bytes"
@@ -197,6 +203,18 @@ public final class ControlServer: Service, Sendable {
             }
         } catch {
             return .error(error)
+        }
+    }
+
+    /// The reply to `call` if it can be given at once, without I/O, on the event loop; nil to ask the task.
+    private func answerImmediately(_ call: VarlinkCall, from peer: PeerCredentials) -> VarlinkReply? {
+        switch call.interface {
+        case "org.varlink.service":
+            do throws(VarlinkError) { return try answerServiceCall(call) } catch { return .error(error) }
+        case service.interface.name:
+            return service.immediateReply(to: call, from: peer)
+        default:
+            return .error(.interfaceNotFound(call.interface))
         }
     }
 

@@ -24,13 +24,19 @@ public struct VarlinkReply: Sendable {
         }
     }
 
+    /// A successful reply whose JSON object the caller wrote itself (for the hottest replies; it must be exactly
+    /// what ``parameters(_:)`` would write).
+    public static func encoded(_ json: [UInt8]) -> VarlinkReply {
+        VarlinkReply(json: json)
+    }
+
     /// An error reply.
     public static func error(_ error: VarlinkError) -> VarlinkReply {
         // Encoding [String: JSONValue] cannot fail.
         VarlinkReply(json: (try? encoder.encode(Failure(error: error.name, parameters: error.parameters))) ?? Data())
     }
 
-    private init(json: Data) {
+    private init(json: some Collection<UInt8>) {
         var buffer = ByteBuffer()
         buffer.reserveCapacity(json.count + 1)
         buffer.writeBytes(json)

@@ -1,11 +1,12 @@
-/// Writes the few JSON values keyrotd puts in the claims it signs (strings and integers), escaped per RFC 8259.
+/// Writes the few JSON values keyrotd puts in the claims it signs and in its hottest reply (strings and integers),
+/// escaped per RFC 8259.
 ///
-/// Writing only: keyrotd never parses JSON by hand (it reads tokens with `JSONDecoder`).
-enum JSONText {
+/// Writing only: keyrotd never parses JSON by hand (it reads tokens and calls with `JSONDecoder`).
+public enum JSONText {
     private static let hex = Array("0123456789abcdef".utf8)
 
     /// Appends `text` as a JSON string, quotes included.
-    static func appendString(_ text: String, to output: inout [UInt8]) {
+    public static func appendString(_ text: String, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
             switch byte {
@@ -23,7 +24,7 @@ enum JSONText {
     }
 
     /// Appends `"name":value` for an integer value.
-    static func appendMember(_ name: String, integer value: Int64, to output: inout [UInt8]) {
+    public static func appendMember(_ name: String, integer value: Int64, to output: inout [UInt8]) {
         appendString(name, to: &output)
         output.append(UInt8(ascii: ":"))
         output += Array(String(value).utf8)

@@ -36,29 +36,74 @@ public final class TokenService: Sendable {
     /// - Throws: ``KeyrotCore/KeyrotError`` for an unknown workspace or a bad request, or a store error.
     public func sign(_ request: TokenRequest, for workspace: WorkspaceName, at now: Timestamp) throws -> SignedToken {
         for _ in 0..<3 {
-            let unsealed = try keys(of: workspace)
-            guard let key = unsealed.keys.ring.signingKey, let secret = unsealed.secrets[key.keyID] else {
-                throw KeyrotError.keyNotFound(workspace: workspace.rawValue, keyID: "(active)")
-            }
-            let policy = unsealed.keys.policy
-            let (input, expiresAt) = try TokenRules.signingInput(for: request, key: key, policy: policy, now: now)
-            if expiresAt > key.tokensValidUntil ?? Timestamp(secondsSinceEpoch: 0) {
-                let recorded = try store.recordTokensValid(
-                    until: expiresAt + Self.watermarkSlack,
-                    keyID: key.keyID,
-                    of: workspace
-                )
+            let prepared = try prepare(request, for: workspace, with: try keys(of: workspace), at: now)
+            if let bound = prepared.boundToRecord {
+                let recorded = try store.recordTokensValid(until: bound, keyID: prepared.key.keyID, of: workspace)
                 guard recorded else { continue }  // rotated meanwhile: sign with the new key
             }
-            let signature = HMAC.authenticationCode(key.algorithm, key: secret, message: input.utf8)
-            return SignedToken(
-                token: TokenRules.token(signingInput: input, signature: signature),
-                keyID: key.keyID,
-                issuedAt: now,
-                expiresAt: expiresAt
-            )
+            return finish(prepared, at: now)
         }
         throw KeyrotError.invalidTokenRequest("the workspace kept rotating while signing; try again")
+    }
+
+    /// The token ``sign(_:for:at:)`` would make, if that needs no I/O: the workspace's keys are in memory and
+    /// current, and the bound its key's tokens may live to already covers this one. Nil otherwise, and for a
+    /// request ``sign(_:for:at:)`` would refuse.
+    public func signWithoutIO(_ request: TokenRequest, for workspace: WorkspaceName, at now: Timestamp) -> SignedToken?
+    {
+        guard let unsealed = cachedKeys(of: workspace),
+            let prepared = try? prepare(request, for: workspace, with: unsealed, at: now),
+            prepared.boundToRecord == nil
+        else { return nil }
+        return finish(prepared, at: now)
+    }
+
+    /// A token about to be signed: the key, the signing input, and the bound to record first, if any.
+    private struct Prepared {
+        let key: KeyRecord
+        let secret: SecretBytes
+        let input: String
+        let expiresAt: Timestamp
+        let boundToRecord: Timestamp?
+    }
+
+    private func prepare(
+        _ request: TokenRequest,
+        for workspace: WorkspaceName,
+        with unsealed: Unsealed,
+        at now: Timestamp
+    ) throws -> Prepared {
+        guard let key = unsealed.keys.ring.signingKey, let secret = unsealed.secrets[key.keyID] else {
+            throw KeyrotError.keyNotFound(workspace: workspace.rawValue, keyID: "(active)")
+        }
+        let (input, expiresAt) = try TokenRules.signingInput(
+            for: request,
+            key: key,
+            policy: unsealed.keys.policy,
+            now: now
+        )
+        let covered = expiresAt <= key.tokensValidUntil ?? Timestamp(secondsSinceEpoch: 0)
+        return Prepared(
+            key: key,
+            secret: secret,
+            input: input,
+            expiresAt: expiresAt,
+            boundToRecord: covered ? nil : expiresAt + Self.watermarkSlack
+        )
+    }
+
+    private func finish(_ prepared: Prepared, at now: Timestamp) -> SignedToken {
+        let signature = HMAC.authenticationCode(
+            prepared.key.algorithm,
+            key: prepared.secret,
+            message: prepared.input.utf8
+        )
+        return SignedToken(
+            token: TokenRules.token(signingInput: prepared.input, signature: signature),
+            keyID: prepared.key.keyID,
+            issuedAt: now,
+            expiresAt: prepared.expiresAt
+        )
     }
 
     /// Checks `token` against the workspace's keys at `now`.
@@ -66,23 +111,39 @@ public final class TokenService: Sendable {
         _ token: String,
         for workspace: WorkspaceName,
         at now: Timestamp
-    ) throws -> Result<
-        VerifiedToken, TokenFailure
-    > {
-        let unsealed = try keys(of: workspace)
-        return TokenRules.verify(
+    ) throws -> Result<VerifiedToken, TokenFailure> {
+        verify(token, with: try keys(of: workspace), at: now)
+    }
+
+    /// What ``verify(_:for:at:)`` would say, if the workspace's keys are in memory and current; nil otherwise.
+    public func verifyWithoutIO(
+        _ token: String,
+        for workspace: WorkspaceName,
+        at now: Timestamp
+    ) -> Result<VerifiedToken, TokenFailure>? {
+        cachedKeys(of: workspace).map { verify(token, with: $0, at: now) }
+    }
+
+    private func verify(
+        _ token: String,
+        with unsealed: Unsealed,
+        at now: Timestamp
+    ) -> Result<VerifiedToken, TokenFailure> {
+        TokenRules.verify(
             token,
             ring: unsealed.keys.ring,
             policy: unsealed.keys.policy,
             now: now,
             knownHeaders: unsealed.knownHeaders
-        ) {
-            key,
-            input,
-            signature in
+        ) { key, input, signature in
             guard let secret = unsealed.secrets[key.keyID] else { return false }
             return HMAC.isValid(signature, for: input.utf8, key: secret, algorithm: key.algorithm)
         }
+    }
+
+    /// The workspace's policy if its keys are in memory and current; nil otherwise.
+    public func policyWithoutIO(of workspace: WorkspaceName) -> WorkspacePolicy? {
+        cachedKeys(of: workspace)?.keys.policy
     }
 
     /// The workspace's policy, from the same cache (no database read while nothing changed).
@@ -90,12 +151,16 @@ public final class TokenService: Sendable {
         try keys(of: workspace).keys.policy
     }
 
+    /// The workspace's keys from the cache, if the store has not written since they were read.
+    private func cachedKeys(of workspace: WorkspaceName) -> Unsealed? {
+        let revision = store.revision
+        guard let cached = cache.withLock({ $0[workspace] }), cached.keys.revision == revision else { return nil }
+        return cached
+    }
+
     /// The workspace's keys, from the cache while the store has not written since, else freshly read and opened.
     private func keys(of workspace: WorkspaceName) throws -> Unsealed {
-        let revision = store.revision
-        if let cached = cache.withLock({ $0[workspace] }), cached.keys.revision == revision {
-            return cached
-        }
+        if let cached = cachedKeys(of: workspace) { return cached }
         let keys = try store.workspaceKeys(of: workspace)
         var secrets: [String: SecretBytes] = [:]
         for (keyID, sealed) in keys.sealedSecrets {

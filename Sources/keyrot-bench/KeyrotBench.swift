@@ -64,15 +64,45 @@ struct KeyrotBench: AsyncParsableCommand {
         }
         var iterator = listening.makeAsyncIterator()
         _ = await iterator.next()
-        for count in clients {
-            var results: [SocketResult] = []
-            for _ in 0..<rounds { results.append(try await socketSign(clients: count, path: socket)) }
-            let result = results.sorted { $0.rate < $1.rate }[results.count / 2]
-            rows.append([
-                "socket Sign, \(count) client\(count == 1 ? "" : "s")",
-                "\(Int(result.rate)) calls/s, p50 \(result.p50) µs, p99 \(result.p99) µs", "-", "-",
-            ])
+        let signCall =
+            Array(
+                #"{"method":"io.keyrotd.Sign","parameters":{"workspace":"acme","user_id":"user-42"}}"#.utf8
+            ) + [0]
+        // The floors, with a reply as long as keyrotd's.
+        let sample = try await ControlClient.withConnection(to: socket) { client in
+            try await client.send("io.keyrotd.Sign", KeyrotAPI.SignParameters(workspace: "acme", user_id: "user-42"))
         }
+        let echoReply = Array(sample) + [0]
+        var pingPong: [SocketResult] = []
+        for _ in 0..<rounds {
+            let latencies = try SocketFloor.pingPong(seconds: seconds, request: signCall.count, reply: echoReply.count)
+            pingPong.append(SocketResult(latencies: latencies, elapsed: .seconds(seconds)))
+        }
+        rows.append([
+            "UNIX-socket ping-pong floor, 1 connection (two blocking threads)", Self.median(pingPong), "-", "-",
+        ])
+        let echoPath = directory.appending(path: "echo.sock").path(percentEncoded: false)
+        let echo = try await SocketFloor.echoServer(path: echoPath, reply: echoReply)
+        for count in clients {
+            let plural = count == 1 ? "" : "s"
+            var floor: [SocketResult] = []
+            var lean: [SocketResult] = []
+            var async: [SocketResult] = []
+            for _ in 0..<rounds {
+                floor.append(try await leanRound(clients: count, path: echoPath, request: signCall))
+                lean.append(try await leanRound(clients: count, path: socket, request: signCall))
+                async.append(try await socketSign(clients: count, path: socket))
+            }
+            let floorRate = floor.sorted { $0.rate < $1.rate }[floor.count / 2].rate
+            let leanRate = lean.sorted { $0.rate < $1.rate }[lean.count / 2].rate
+            rows.append(["NIO echo floor, \(count) client\(plural), event-loop client", Self.median(floor), "-", "-"])
+            rows.append([
+                "socket Sign, \(count) client\(plural), event-loop client", Self.median(lean),
+                "-", String(format: "%.2f of the NIO echo floor's rate", leanRate / floorRate),
+            ])
+            rows.append(["socket Sign, \(count) client\(plural), ControlClient (async)", Self.median(async), "-", "-"])
+        }
+        try await echo.close()
         running.cancel()
         _ = try? await running.value
 
@@ -123,10 +153,40 @@ struct KeyrotBench: AsyncParsableCommand {
         return (rounds.map(\.sign).sorted()[rounds.count / 2], rounds.map(\.verify).sorted()[rounds.count / 2])
     }
 
+    /// One round of `clients` event-loop clients calling `path` back to back.
+    func leanRound(clients: Int, path: String, request: [UInt8]) async throws -> SocketResult {
+        let start = ContinuousClock.now
+        let latencies = try await EventLoopSignClients.run(
+            clients: clients,
+            path: path,
+            seconds: seconds,
+            request: request
+        )
+        return SocketResult(latencies: latencies, elapsed: ContinuousClock.now - start)
+    }
+
+    /// One socket measurement: round trips per second and latency percentiles.
     struct SocketResult {
         var rate: Double
         var p50: Int
         var p99: Int
+
+        /// From every round trip's latency, measured over `elapsed`.
+        init(latencies: [Int64], elapsed: Duration) {
+            let sorted = latencies.sorted()
+            func percentile(_ fraction: Double) -> Int {
+                sorted.isEmpty ? 0 : Int(sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))] / 1000)
+            }
+            rate = Double(sorted.count) / elapsed.inSeconds
+            p50 = percentile(0.5)
+            p99 = percentile(0.99)
+        }
+    }
+
+    /// The round with the median rate, as a table cell.
+    static func median(_ results: [SocketResult]) -> String {
+        let result = results.sorted { $0.rate < $1.rate }[results.count / 2]
+        return "\(Int(result.rate)) calls/s, p50 \(result.p50) µs, p99 \(result.p99) µs"
     }
 
     /// `Sign` round trips with `clients` connections calling back to back for ``seconds``.
@@ -157,11 +217,10 @@ struct KeyrotBench: AsyncParsableCommand {
             for try await measured in group { all += measured }
             return all.sorted()
         }
-        let elapsed = (clock.now - start).inSeconds
-        func percentile(_ fraction: Double) -> Int {
-            Int(latencies[min(latencies.count - 1, Int(Double(latencies.count) * fraction))].inSeconds * 1_000_000)
+        let nanoseconds = latencies.map {
+            $0.components.seconds * 1_000_000_000 + $0.components.attoseconds / 1_000_000_000
         }
-        return SocketResult(rate: Double(latencies.count) / elapsed, p50: percentile(0.5), p99: percentile(0.99))
+        return SocketResult(latencies: nanoseconds, elapsed: clock.now - start)
     }
 }
 

@@ -122,6 +122,35 @@ import Glibc
         await server.stop()
     }
 
+    @Test func callsAnsweredOnTheEventLoopNeverOvertakeTheOnesBeforeThem() async throws {
+        let server = try await ServerFixture()
+        let socket = try server.connect()
+        let sign = { (user: String, oneway: Bool) in
+            #"{"method":"io.keyrotd.Sign","oneway":\#(oneway),"parameters":{"workspace":"w","user_id":"\#(user)"}}"#
+        }
+        let calls = [
+            sign("fast0", false), sign("slow1", false), sign("fast2", false), sign("fast3", false),
+            sign("slow4", true), sign("fast5", false),
+        ]
+        try await socket.send(calls.flatMap { Array($0.utf8) + [0] })
+        var tokens: [String] = []
+        for _ in 0..<5 {
+            let reply = try JSONSerialization.jsonObject(with: Data(try #require(try await socket.receive()).utf8))
+            tokens.append((reply as? [String: Any])?.parameters["token"] as? String ?? "?")
+        }
+        #expect(tokens == ["fast0", "slow1", "fast2", "fast3", "fast5"])
+        // fast0 came first and went on the event loop; everything after slow1 waited its turn behind it, the
+        // oneway slow4 included, until the task had caught up.
+        #expect(
+            server.service.carriedOut.withLock { $0 }
+                == ["event loop fast0", "task slow1", "task fast2", "task fast3", "task slow4", "task fast5"]
+        )
+        // Once the task has answered everything, fast calls go on the event loop again.
+        #expect(try await server.call(socket, sign("fast6", false)).parameters["token"] as? String == "fast6")
+        #expect(server.service.carriedOut.withLock { $0.last } == "event loop fast6")
+        await server.stop()
+    }
+
     @Test func onewayCallsGetNoReply() async throws {
         let server = try await ServerFixture()
         let socket = try server.connect()

@@ -4,18 +4,21 @@ import KeyrotTestSupport
 import Logging
 import Synchronization
 
-/// A service for the server tests: `Sign` answers with the user id as the token, `Status` records the peer.
+/// A service for the server tests: `Sign` answers with the user id as the token (at once, on the event loop, for a
+/// user id starting with `fast`; after 30 ms for one starting with `slow`), `Status` records the peer.
 final class EchoService: VarlinkService {
     let interface = VarlinkInterfaceFile.keyrotd
     let lastPeer = Mutex<PeerCredentials?>(nil)
+    /// The user ids of the `Sign` calls answered, in the order they were carried out, and how.
+    let carriedOut = Mutex<[String]>([])
 
     func reply(to call: VarlinkCall, from peer: PeerCredentials) async throws(VarlinkError) -> VarlinkReply {
         switch call.name {
         case "Sign":
             let parameters = try call.parameters(as: KeyrotAPI.SignParameters.self)
-            return .parameters(
-                KeyrotAPI.SignResult(token: parameters.user_id, key_id: "k", issued_at: "now", expires_at: "later")
-            )
+            if parameters.user_id.hasPrefix("slow") { try? await Task.sleep(for: .milliseconds(30)) }
+            carriedOut.withLock { $0.append("task \(parameters.user_id)") }
+            return Self.echo(parameters)
         case "Status":
             lastPeer.withLock { $0 = peer }
             return .parameters(
@@ -31,6 +34,18 @@ final class EchoService: VarlinkService {
         default:
             throw .methodNotFound(call.method)
         }
+    }
+
+    func immediateReply(to call: VarlinkCall, from peer: PeerCredentials) -> VarlinkReply? {
+        guard call.name == "Sign", let parameters = try? call.parameters(as: KeyrotAPI.SignParameters.self),
+            parameters.user_id.hasPrefix("fast")
+        else { return nil }
+        carriedOut.withLock { $0.append("event loop \(parameters.user_id)") }
+        return Self.echo(parameters)
+    }
+
+    static func echo(_ parameters: KeyrotAPI.SignParameters) -> VarlinkReply {
+        .parameters(KeyrotAPI.SignResult(token: parameters.user_id, key_id: "k", issued_at: "now", expires_at: "later"))
     }
 }
 

@@ -195,26 +195,23 @@ public final class ControlServer: Service, Sendable {
     }
 
     private func answer(_ call: VarlinkCall, from peer: PeerCredentials) async -> VarlinkReply {
-        do throws(VarlinkError) {
-            switch call.interface {
-            case "org.varlink.service": return try answerServiceCall(call)
-            case service.interface.name: return try await service.reply(to: call, from: peer)
-            default: throw VarlinkError.interfaceNotFound(call.interface)
-            }
-        } catch {
-            return .error(error)
-        }
+        if let reply = answerOutsideTheService(call) { return reply }
+        do throws(VarlinkError) { return try await service.reply(to: call, from: peer) } catch { return .error(error) }
     }
 
     /// The reply to `call` if it can be given at once, without I/O, on the event loop; nil to ask the task.
     private func answerImmediately(_ call: VarlinkCall, from peer: PeerCredentials) -> VarlinkReply? {
+        answerOutsideTheService(call) ?? service.immediateReply(to: call, from: peer)
+    }
+
+    /// The reply to a call the server answers itself (`org.varlink.service`, an unknown interface); nil for a call
+    /// of the service's interface.
+    private func answerOutsideTheService(_ call: VarlinkCall) -> VarlinkReply? {
         switch call.interface {
+        case service.interface.name: return nil
         case "org.varlink.service":
             do throws(VarlinkError) { return try answerServiceCall(call) } catch { return .error(error) }
-        case service.interface.name:
-            return service.immediateReply(to: call, from: peer)
-        default:
-            return .error(.interfaceNotFound(call.interface))
+        default: return .error(.interfaceNotFound(call.interface))
         }
     }
 

@@ -37,10 +37,14 @@ extension ControlService {
         }
     }
 
-    /// Whether `peer` may sign and verify for `workspace` by what is known without I/O; false means "look it up".
+    /// Whether `peer` may sign and verify for `workspace` by what is known without I/O: the access rules asked
+    /// with no groups, which are unknown without a lookup, can only err towards "no"; false means "look it up".
     private func mayUseTokensWithoutLookups(_ peer: PeerCredentials, _ workspace: WorkspaceName) -> Bool {
-        if peer.uid == 0 || peer.uid == access.daemonUID { return true }
-        return tokens.policyWithoutIO(of: workspace)?.signers.contains(.uid(peer.uid)) == true
+        guard let signers = tokens.policyWithoutIO(of: workspace)?.signers else { return false }
+        let signerUIDs = Set(
+            signers.compactMap { signer -> UInt32? in if case .uid(let uid) = signer { uid } else { nil } }
+        )
+        return access.maySign(uid: peer.uid, groupIDs: [], signerUIDs: signerUIDs, signerGroupIDs: [])
     }
 
     /// The token request a `Sign` call asks for.

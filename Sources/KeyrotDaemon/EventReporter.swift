@@ -28,6 +28,11 @@ public final class EventReporter: Sendable {
         var head: (seq: Int64, hash: String)?
         var throttle = EventThrottle(interval: EventReporter.repeatInterval)
         var journalUnreachableNoted = false
+
+        /// Moves the chain head to row `seq`, unless a newer row is known already.
+        mutating func noteHead(seq: Int64, hash: String) {
+            if head.map({ seq > $0.seq }) ?? true { head = (seq, hash) }
+        }
     }
 
     let logger: Logger
@@ -52,7 +57,7 @@ public final class EventReporter: Sendable {
         let now = clock.now()
         let allowed = state.withLock { state -> Bool in
             if let seq = event.auditSeq, let hash = event.auditHash {
-                if state.head.map({ seq > $0.seq }) ?? true { state.head = (seq, hash) }
+                state.noteHead(seq: seq, hash: hash)
             } else if event.auditHash == nil {
                 event.auditHash = state.head?.hash
             }
@@ -88,9 +93,7 @@ public final class EventReporter: Sendable {
     /// Makes `hash` (of audit row `seq`) the chain head that later non-audit events carry, unless a newer one is
     /// known.
     public func noteChainHead(seq: Int64, hash: String) {
-        state.withLock { state in
-            if state.head.map({ seq > $0.seq }) ?? true { state.head = (seq, hash) }
-        }
+        state.withLock { $0.noteHead(seq: seq, hash: hash) }
     }
 }
 

@@ -9,9 +9,10 @@ import ServiceLifecycle
 ///
 /// - Important: Every step is idempotent (the store re-checks what is due inside each transaction), so after a
 ///   crash or downtime each overdue rotation runs once. A failed step is reported (`rotation_failed`) and retried
-///   after ``retryDelay``; the loop itself never fails. `WATCHDOG=1` goes out only from this loop and only after
-///   the store committed (a health check, or scheduled work) since the last ping, so a stuck loop or a broken
-///   store stops the pings and systemd restarts the service. It returns on graceful shutdown.
+///   after ``retryDelay``; the loop itself never fails. `WATCHDOG=1` goes out only from this loop and only right
+///   after ``KeyrotStore/KeyStore/checkHealth(at:pid:)`` passed, so a stuck loop or a broken store stops the
+///   pings and systemd restarts the service; while the store is broken no new keys are made. It returns on
+///   graceful shutdown.
 public struct RotationService: Service {
     /// How soon a failed step is tried again.
     public static let retryDelay = TimeSpan.seconds(5)
@@ -113,12 +114,11 @@ public struct RotationService: Service {
             return pass
         }
         var failure: String?
-        // A store found broken gets no new keys until it is proven whole again: keys made in a database file that
-        // was removed, say, would be lost with it, and tokens signed with them would stop verifying.
-        if watchdog?.unhealthy == true, !plan.due.isEmpty { checkHealthAndPing(&watchdog!) }
         for action in plan.due {
-            // A long pass (thousands of workspaces due at once) must not starve the watchdog.
-            if watchdog?.isDue == true { checkHealthAndPing(&watchdog!) }
+            // A long pass (thousands of workspaces due at once) must not starve the watchdog; and a store found
+            // broken gets no new keys until it is proven whole again: keys made in a database file that was
+            // removed, say, would be lost with it, and tokens signed with them would stop verifying.
+            if let state = watchdog, state.isDue || state.unhealthy { checkHealthAndPing(&watchdog!) }
             if let problem = watchdog?.problem {
                 failure = "the store is unhealthy (\(problem)); scheduled work waits for it"
                 break

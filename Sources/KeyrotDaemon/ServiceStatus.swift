@@ -56,12 +56,7 @@ public final class ServiceStatus: Sendable {
 
     /// `READY=1`: migrated, master key loaded, control socket bound.
     public func ready(schedule: String) {
-        let line = state.withLock { state in
-            state.schedule = schedule
-            state.sent = state.line
-            return state.line
-        }
-        notifier.send(.ready, .status(line))
+        announceReady { $0.schedule = schedule }
     }
 
     /// The scheduler's latest view of what comes next, and whether its last pass failed.
@@ -91,12 +86,7 @@ public final class ServiceStatus: Sendable {
 
     /// `READY=1` after a reload; `rejected` says why the new configuration was refused, if it was.
     public func reloaded(rejected: String?) {
-        let line = state.withLock { state in
-            state.rejectedReload = rejected
-            state.sent = state.line
-            return state.line
-        }
-        notifier.send(.ready, .status(line))
+        announceReady { $0.rejectedReload = rejected }
     }
 
     /// `STOPPING=1`: graceful shutdown has begun.
@@ -106,6 +96,16 @@ public final class ServiceStatus: Sendable {
             state.sent = state.line
         }
         notifier.send(.stopping, .status("stopping"))
+    }
+
+    /// Applies `change`, then sends `READY=1` with the status line.
+    private func announceReady(_ change: (inout State) -> Void) {
+        let line = state.withLock { state in
+            change(&state)
+            state.sent = state.line
+            return state.line
+        }
+        notifier.send(.ready, .status(line))
     }
 
     /// Applies `change` and sends the status line if it changed.

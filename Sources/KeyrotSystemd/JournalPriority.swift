@@ -1,5 +1,5 @@
 /// The syslog priority of a journal entry (`PRIORITY=`), 0 most severe.
-public enum JournalPriority: Int, Comparable, Sendable {
+public enum JournalPriority: Int, Sendable {
     case emergency = 0
     case alert = 1
     case critical = 2
@@ -8,6 +8,4 @@ public enum JournalPriority: Int, Comparable, Sendable {
     case notice = 5
     case info = 6
     case debug = 7
-
-    public static func < (lhs: JournalPriority, rhs: JournalPriority) -> Bool { lhs.rawValue < rhs.rawValue }
 }

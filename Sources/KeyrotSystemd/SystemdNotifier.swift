@@ -12,9 +12,6 @@ import Glibc
 public struct SystemdNotifier: Sendable {
     public init() {}
 
-    /// Whether a service manager listens (`$NOTIFY_SOCKET` is set).
-    public var isListening: Bool { getenv("NOTIFY_SOCKET") != nil }
-
     /// Sends `states` as one message; returns whether a service manager received it.
     @discardableResult
     public func send(_ states: NotifyState...) -> Bool {

@@ -77,7 +77,8 @@ public enum KeyrotAPI {
     public struct AuditEntry: Codable, Hashable, Sendable {
         public var seq: Int64
         public var at: String
-        public var workspace: String
+        /// nil for a change to the whole database (`master_key_rotated`).
+        public var workspace: String?
         public var event: String
         public var key_id: String?
         public var previous_key_id: String?
@@ -90,7 +91,7 @@ public enum KeyrotAPI {
         public init(
             seq: Int64,
             at: String,
-            workspace: String,
+            workspace: String?,
             event: String,
             key_id: String?,
             previous_key_id: String?,

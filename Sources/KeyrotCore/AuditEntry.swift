@@ -3,7 +3,8 @@
 public struct AuditEntry: Hashable, Sendable {
     public var seq: Int64
     public var at: Timestamp
-    public var workspace: WorkspaceName
+    /// The workspace changed; nil for a change to the whole database (``AuditEvent/masterKeyRotated``).
+    public var workspace: WorkspaceName?
     public var event: AuditEvent
     public var keyID: String?
     public var previousKeyID: String?
@@ -16,7 +17,7 @@ public struct AuditEntry: Hashable, Sendable {
     public init(
         seq: Int64,
         at: Timestamp,
-        workspace: WorkspaceName,
+        workspace: WorkspaceName?,
         event: AuditEvent,
         keyID: String?,
         previousKeyID: String?,

@@ -8,4 +8,6 @@ public enum AuditEvent: String, CaseIterable, Sendable {
     case revoked
     case graceExpired = "grace_expired"
     case keyImported = "key_imported"
+    /// Every live key was re-sealed under a new master key (`keyrotd rekey`); concerns no single workspace.
+    case masterKeyRotated = "master_key_rotated"
 }

@@ -32,6 +32,8 @@ public final class Daemon: Sendable {
     let wake = WakeSignal()
     /// One reload at a time (SIGHUP and `Reload` calls may cross).
     private let reloads = Mutex(())
+    /// Held for the daemon's life: one keyrotd per state directory.
+    private let lock: StateDirectoryLock
 
     /// The configuration in force.
     public var configuration: DaemonConfiguration { settings.configuration }
@@ -81,6 +83,7 @@ public final class Daemon: Sendable {
             }
         }
         try Self.makeDirectory(stateDirectory, mode: 0o700)
+        lock = try StateDirectoryLock(directory: stateDirectory)
         if options.inheritedSocket == nil {
             try Self.makeDirectory((socketPath as NSString).deletingLastPathComponent, mode: 0o755)
         }
@@ -315,17 +318,20 @@ public final class Daemon: Sendable {
         }
     }
 
-    private static func loadMasterKey(
+    /// The master key: `--master-key-file`, the dev mode's own (generated on first use, unless `generate` is
+    /// false), or the systemd credential.
+    static func loadMasterKey(
         _ options: DaemonOptions,
         stateDirectory: String,
-        logger: Logger
+        logger: Logger,
+        generate: Bool = true
     ) throws(DaemonError) -> MasterKey {
         if let file = options.masterKeyFile {
             return try MasterKeyFile.load(path: file)
         }
         if options.development {
-            let file = stateDirectory + "/master.key"
-            if FileManager.default.fileExists(atPath: file) { return try MasterKeyFile.load(path: file) }
+            let file = developmentMasterKeyFile(in: stateDirectory)
+            if FileManager.default.fileExists(atPath: file) || !generate { return try MasterKeyFile.load(path: file) }
             let key: MasterKey
             do { key = try MasterKey.generate() } catch {
                 throw .masterKeyInvalid(path: file, problem: "cannot generate one (\(error))")
@@ -352,7 +358,12 @@ public final class Daemon: Sendable {
         return try MasterKeyFile.load(path: file)
     }
 
-    private static func reason(_ error: any Error) -> String {
+    /// Where `--dev` keeps its master key.
+    static func developmentMasterKeyFile(in stateDirectory: String) -> String {
+        stateDirectory + "/master.key"
+    }
+
+    static func reason(_ error: any Error) -> String {
         (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
     }
 }

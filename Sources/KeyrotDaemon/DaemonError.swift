@@ -16,14 +16,20 @@ public enum DaemonError: Error, Equatable, Sendable, CustomStringConvertible {
     case storage(path: String, problem: String)
     /// The socket systemd handed over cannot serve as the control socket.
     case inheritedSocket(String)
+    /// Another process (a running keyrotd, or `keyrotd rekey`) holds the state directory's lock.
+    case stateDirectoryInUse(path: String, holder: Int32?)
+    /// `keyrotd rekey` cannot re-seal the database as asked.
+    case rekey(String)
 
     /// sysexits(3): 78 (EX_CONFIG) for what an operator must fix before a restart can help, 73 (EX_CANTCREAT)
-    /// for a state directory that cannot be made, 74 (EX_IOERR) for a database that cannot be used.
+    /// for a state directory that cannot be made, 74 (EX_IOERR) for a database that cannot be used, 75
+    /// (EX_TEMPFAIL) for a state directory another process is using.
     public var exitCode: Int32 {
         switch self {
-        case .configuration, .masterKeyMissing, .masterKeyInvalid, .databaseRefused, .inheritedSocket: 78
+        case .configuration, .masterKeyMissing, .masterKeyInvalid, .databaseRefused, .inheritedSocket, .rekey: 78
         case .stateDirectory: 73
         case .storage: 74
+        case .stateDirectoryInUse: 75
         }
     }
 
@@ -41,8 +47,11 @@ public enum DaemonError: Error, Equatable, Sendable, CustomStringConvertible {
             "state directory \(path): \(problem)"
         case .storage(let path, let problem):
             "database \(path): \(problem)"
-        case .inheritedSocket(let message):
+        case .inheritedSocket(let message), .rekey(let message):
             message
+        case .stateDirectoryInUse(let path, let holder):
+            "state directory \(path) is in use by \(holder.map { "process \($0)" } ?? "another process") (it holds "
+                + "\(path)/\(StateDirectoryLock.fileName)): stop that keyrotd first (systemctl stop keyrotd)"
         }
     }
 }

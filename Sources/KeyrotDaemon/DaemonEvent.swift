@@ -40,7 +40,7 @@ public struct DaemonEvent: Hashable, Sendable {
 
     /// The event for an audit row.
     public init(_ entry: AuditEntry) {
-        let workspace = entry.workspace
+        let workspace = entry.workspace.map(\.rawValue) ?? "-"
         let key = entry.keyID ?? "-"
         let because = entry.reason.map { ": \($0)" } ?? ""
         let message =
@@ -57,11 +57,12 @@ public struct DaemonEvent: Hashable, Sendable {
             case .leakFlagged: "key \(key) of workspace \(workspace) flagged as leaked and revoked\(because)"
             case .revoked: "key \(key) of workspace \(workspace) revoked\(because)"
             case .graceExpired: "key \(key) of workspace \(workspace) retired: its grace window ended"
+            case .masterKeyRotated: "master key rotated: \(entry.detail ?? "every live key re-sealed")"
             }
         self.init(
             JournalEvent(entry.event),
             message,
-            workspace: workspace,
+            workspace: entry.workspace,
             keyID: entry.keyID,
             previousKeyID: entry.previousKeyID,
             reason: entry.reason,

@@ -10,6 +10,7 @@ public enum JournalEvent: String, CaseIterable, Sendable {
     case workspaceCreated = "workspace_created"
     case workspaceUpdated = "workspace_updated"
     case keyImported = "key_imported"
+    case masterKeyRotated = "master_key_rotated"
     case rotated
     case emergencyRotated = "emergency_rotated"
     case leakFlagged = "leak_flagged"
@@ -29,6 +30,7 @@ public enum JournalEvent: String, CaseIterable, Sendable {
         case .workspaceCreated: "d0d29f610e36401c8a82872be507b389"
         case .workspaceUpdated: "40333632f58d4bbb9b258cd17815ecf8"
         case .keyImported: "46f221b491dc4520a2b1f991326ee748"
+        case .masterKeyRotated: "8a35674f5a69477a8f68f41d0f7bcca4"
         case .rotated: "a64ff40cf2dc4a9db4909e06db3dca7d"
         case .emergencyRotated: "65adc242d4d542ce8397b8b6743360c3"
         case .leakFlagged: "b35435fde85c4699b13c32c538b3a677"
@@ -50,7 +52,7 @@ public enum JournalEvent: String, CaseIterable, Sendable {
         switch self {
         case .leakFlagged: .critical
         case .rotationFailed, .storeUnhealthy, .reloadFailed: .error
-        case .emergencyRotated, .revoked, .revokedKeyPresented: .warning
+        case .emergencyRotated, .revoked, .revokedKeyPresented, .masterKeyRotated: .warning
         case .workspaceCreated, .workspaceUpdated, .keyImported, .rotated, .storeRecovered, .started, .stopping:
             .notice
         case .graceExpired: .info
@@ -63,6 +65,7 @@ public enum JournalEvent: String, CaseIterable, Sendable {
         case .workspaceCreated: self = .workspaceCreated
         case .workspaceUpdated: self = .workspaceUpdated
         case .keyImported: self = .keyImported
+        case .masterKeyRotated: self = .masterKeyRotated
         case .rotated: self = .rotated
         case .emergencyRotated: self = .emergencyRotated
         case .leakFlagged: self = .leakFlagged

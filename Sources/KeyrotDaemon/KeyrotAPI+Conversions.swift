@@ -21,7 +21,7 @@ extension KeyrotAPI.AuditEntry {
         self.init(
             seq: entry.seq,
             at: entry.at.iso8601,
-            workspace: entry.workspace.rawValue,
+            workspace: entry.workspace?.rawValue,
             event: entry.event.rawValue,
             key_id: entry.keyID,
             previous_key_id: entry.previousKeyID,

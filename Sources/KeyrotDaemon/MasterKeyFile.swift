@@ -74,6 +74,24 @@ enum MasterKeyFile {
         }
     }
 
+    /// Replaces the key at `path` with `key` atomically: written to a new file beside it, synced, renamed over it,
+    /// and the directory synced, so a crash leaves the old file or the new one.
+    static func replace(path: String, key: MasterKey) throws(DaemonError) {
+        let staging = path + ".new"
+        unlink(staging)
+        try create(path: staging, key: key)
+        guard rename(staging, path) == 0 else {
+            let problem = String(cString: strerror(errno))
+            unlink(staging)
+            throw .masterKeyInvalid(path: path, problem: "cannot replace it: \(problem)")
+        }
+        let directory = open((path as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directory >= 0 {
+            fsync(directory)
+            close(directory)
+        }
+    }
+
     private static func hexValue(_ digit: UInt8) -> UInt8? {
         switch digit {
         case 0x30...0x39: digit - 0x30

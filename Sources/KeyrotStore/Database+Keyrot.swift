@@ -70,7 +70,7 @@ extension Database {
     /// Appends one audit row through `audit_append`, whose trigger links it into the hash chain.
     func appendAudit(
         at now: Timestamp,
-        workspace: WorkspaceName,
+        workspace: WorkspaceName?,
         event: AuditEvent,
         keyID: String?,
         previousKeyID: String? = nil,
@@ -90,7 +90,7 @@ extension Database {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                now.secondsSinceEpoch, workspace.rawValue, event.rawValue, keyID, previousKeyID, reason, detail,
+                now.secondsSinceEpoch, workspace?.rawValue, event.rawValue, keyID, previousKeyID, reason, detail,
                 actor.uid, actor.pid,
             ]
         )

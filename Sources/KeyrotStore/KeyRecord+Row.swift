@@ -57,7 +57,7 @@ extension AuditEntry {
         self.init(
             seq: row["seq"],
             at: Timestamp(secondsSinceEpoch: row["at"]),
-            workspace: try WorkspaceName(row["workspace"]),
+            workspace: try (row["workspace"] as String?).map { name throws(KeyrotError) in try WorkspaceName(name) },
             event: event,
             keyID: row["key_id"],
             previousKeyID: row["previous_key_id"],

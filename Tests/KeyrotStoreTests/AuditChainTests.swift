@@ -59,7 +59,7 @@ import Testing
                 text.map { "X'" + $0.utf8.map { String(format: "%02X", $0) }.joined() + "'" } ?? "NULL"
             }
             let fields = [
-                previous, blob("\(entry.seq)"), blob("\(entry.at.secondsSinceEpoch)"), blob(entry.workspace.rawValue),
+                previous, blob("\(entry.seq)"), blob("\(entry.at.secondsSinceEpoch)"), blob(entry.workspace?.rawValue),
                 blob(entry.event.rawValue), blob(entry.keyID), blob(entry.previousKeyID), blob(entry.reason),
                 blob(entry.detail), blob("\(entry.actor.uid)"), blob("\(entry.actor.pid)"),
             ]

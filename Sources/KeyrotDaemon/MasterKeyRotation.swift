@@ -1,0 +1,97 @@
+import Foundation
+import KeyrotCore
+import KeyrotCrypto
+import KeyrotStore
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `keyrotd rekey --new-master-key-file FILE`: re-seals every live key of a stopped keyrotd's database under a
+/// new master key, in one audited transaction.
+///
+/// A crash at any moment leaves the database all under the old key or all under the new one; running the same
+/// command again after a crash finishes the job (a database already under the new key is left as it is). In dev
+/// mode the new key then replaces the state directory's `master.key`; otherwise the operator installs it where
+/// keyrotd reads its master key.
+public enum MasterKeyRotation {
+    /// What a rekey did.
+    public struct Outcome: Sendable {
+        /// Keys re-sealed; nil when the database was under the new master key already.
+        public var resealed: Int?
+        /// The `master_key_rotated` audit row.
+        public var entry: AuditEntry?
+        /// The dev mode's master key file, now holding the new key.
+        public var installedKeyFile: String?
+    }
+
+    /// Re-seals the database of the keyrotd that `options` describe (state directory, current master key) under
+    /// the key in `newMasterKeyFile`.
+    /// - Throws: ``DaemonError``: no database, the state directory in use by a running keyrotd, a master key that
+    ///   opens nothing in the database, a new key equal to the old one, or the database failing.
+    public static func run(
+        options: DaemonOptions,
+        newMasterKeyFile: String,
+        clock: any WallClock,
+        logger: Logger
+    ) throws(DaemonError) -> Outcome {
+        let stateDirectory = options.resolvedStateDirectory
+        let databasePath = stateDirectory + "/keyrotd.db"
+        guard FileManager.default.fileExists(atPath: databasePath) else {
+            throw .rekey("no database at \(databasePath): check --state-dir (or --dev)")
+        }
+        let lock = try StateDirectoryLock(directory: stateDirectory)
+        defer { withExtendedLifetime(lock) {} }
+        let old = try Daemon.loadMasterKey(options, stateDirectory: stateDirectory, logger: logger, generate: false)
+        let new = try MasterKeyFile.load(path: newMasterKeyFile)
+        guard !old.isSameKey(as: new) else {
+            throw .rekey("the new master key in \(newMasterKeyFile) is the one in use: make a new one with openssl rand 32")
+        }
+        let sha3: KeyStore.SHA3 = { bits, input in SHA3.digest(bits: bits, of: input) }
+        var outcome = Outcome()
+        do {
+            if (try? KeyStore(path: databasePath, sealer: MasterKeySealer(masterKey: new), sha3: sha3, now: clock.now()))
+                != nil
+            {
+                logger.notice("the database is sealed under the new master key already; nothing to re-seal")
+            } else {
+                let store = try KeyStore(
+                    path: databasePath,
+                    sealer: MasterKeySealer(masterKey: old),
+                    sha3: sha3,
+                    now: clock.now()
+                )
+                let (resealed, entry) = try store.rekey(
+                    with: MasterKeyResealer(from: old, to: new),
+                    actor: Daemon.selfActor,
+                    at: clock.now()
+                )
+                outcome.resealed = resealed
+                outcome.entry = entry
+            }
+        } catch let error as StoreError {
+            throw .rekey(
+                error == .wrongMasterKey(path: databasePath)
+                    ? "neither the current master key nor the new one opens \(databasePath): give the key the "
+                        + "database was sealed with (--master-key-file, or the credential '\(DaemonOptions.credentialName)')"
+                    : error.description
+            )
+        } catch {
+            throw .storage(path: databasePath, problem: "\(error)")
+        }
+        if options.development, options.masterKeyFile == nil {
+            let file = Daemon.developmentMasterKeyFile(in: stateDirectory)
+            try MasterKeyFile.replace(path: file, key: new)
+            outcome.installedKeyFile = file
+        }
+        return outcome
+    }
+}
+
+extension MasterKey {
+    /// Whether `other` holds the same 32 bytes (compared in constant time).
+    func isSameKey(as other: MasterKey) -> Bool {
+        withUnsafeBytes { mine in other.withUnsafeBytes { theirs in ConstantTime.equals(mine, theirs) } }
+    }
+}

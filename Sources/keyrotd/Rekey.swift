@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import KeyrotDaemon
+import Logging
+
+/// `keyrotd rekey`: re-seals a stopped keyrotd's keys under a new master key (``KeyrotDaemon/MasterKeyRotation``).
+struct Rekey: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Re-seal every key under a new master key, in one audited transaction (keyrotd must be stopped).",
+        discussion: """
+            The current master key comes from --master-key-file, the credential 'master-key' or, with --dev, the \
+            state directory. A crash leaves the database under the old key or the new one: run the same command \
+            again to finish. Afterwards keyrotd starts only with the new key: install it where keyrotd reads its \
+            master key (with --dev this command does that itself), then destroy the old one.
+            """
+    )
+
+    @OptionGroup var state: StateOptions
+
+    @Option(help: "File holding the new 32-byte master key (make one with: openssl rand 32 > FILE).")
+    var newMasterKeyFile: String
+
+    func run() throws {
+        let level = state.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "keyrotd")
+        let options = DaemonOptions(
+            development: state.dev,
+            stateDirectory: state.stateDir,
+            masterKeyFile: state.masterKeyFile
+        )
+        let outcome: MasterKeyRotation.Outcome
+        do {
+            outcome = try MasterKeyRotation.run(
+                options: options,
+                newMasterKeyFile: newMasterKeyFile,
+                clock: SystemWallClock(),
+                logger: logger
+            )
+        } catch {
+            FileHandle.standardError.write(Data("keyrotd rekey: \(error)\n".utf8))
+            throw ExitCode(error.exitCode)
+        }
+        if let entry = outcome.entry {
+            EventReporter(logger: logger, clock: SystemWallClock(), journal: .alongsideLog).report([entry])
+        }
+        var lines: [String] = []
+        if let resealed = outcome.resealed {
+            lines.append("re-sealed \(resealed) \(resealed == 1 ? "key" : "keys") under the new master key")
+        } else {
+            lines.append("the database was sealed under the new master key already")
+        }
+        if let file = outcome.installedKeyFile {
+            lines.append("the new master key is now \(file)")
+        } else {
+            lines.append(
+                "next: install \(newMasterKeyFile) as keyrotd's master key (the file behind "
+                    + "LoadCredential=master-key:, or --master-key-file) before starting keyrotd again, then destroy "
+                    + "the old key"
+            )
+        }
+        print(lines.joined(separator: "\n"))
+    }
+}

@@ -46,7 +46,9 @@ public enum MasterKeyRotation {
         let old = try Daemon.loadMasterKey(options, stateDirectory: stateDirectory, logger: logger, generate: false)
         let new = try MasterKeyFile.load(path: newMasterKeyFile)
         guard !old.isSameKey(as: new) else {
-            throw .rekey("the new master key in \(newMasterKeyFile) is the one in use: make a new one with openssl rand 32")
+            throw .rekey(
+                "the new master key in \(newMasterKeyFile) is the one in use: make a new one with openssl rand 32"
+            )
         }
         let sha3: KeyStore.SHA3 = { bits, input in SHA3.digest(bits: bits, of: input) }
         var outcome = Outcome()

@@ -125,7 +125,10 @@ func showEntries(_ entries: [KeyrotAPI.AuditEntry]) {
     printTable(
         ["SEQ", "AT", "WORKSPACE", "EVENT", "KEY", "PREVIOUS", "REASON"],
         entries.map {
-            ["\($0.seq)", $0.at, $0.workspace ?? "-", $0.event, $0.key_id ?? "-", $0.previous_key_id ?? "-", $0.reason ?? "-"]
+            [
+                "\($0.seq)", $0.at, $0.workspace ?? "-", $0.event, $0.key_id ?? "-", $0.previous_key_id ?? "-",
+                $0.reason ?? "-",
+            ]
         }
     )
 }

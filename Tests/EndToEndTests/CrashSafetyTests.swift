@@ -1,0 +1,248 @@
+import Foundation
+import KeyrotTestSupport
+import Synchronization
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `kill -9` at random moments while a client drives rotations, emergency rotations, leak flags, revocations and
+/// imports over the socket and the scheduler rotates on its own; after every kill the database must hold exactly
+/// what the daemon acknowledged, whole, and a revoked key must never verify again.
+@Suite(.serialized) struct CrashSafetyTests {
+    static let configuration = """
+        [workspace.tick]
+        rotate_every = "1s"
+        grace = "2s"
+
+        [workspace.alpha]
+        rotate_every = "1h"
+        grace = "1h"
+
+        [workspace.beta]
+        rotate_every = "1h"
+        grace = "1h"
+        """
+
+    /// Each query returns one row per violated invariant; all of them empty means the database is whole.
+    static let invariants = [
+        "SELECT 'integrity: ' || integrity_check FROM pragma_integrity_check WHERE integrity_check <> 'ok'",
+        "SELECT 'chain broken at ' || seq || ': ' || problem FROM audit_chain_breaks",
+        """
+        SELECT 'not exactly one active key: ' || w.name FROM workspaces AS w
+        WHERE (SELECT count(*) FROM keys AS k WHERE k.workspace_id = w.id AND k.state = 'active') <> 1
+        """,
+        """
+        SELECT 'key without the audit row that made it: ' || k.key_id FROM keys AS k WHERE NOT EXISTS (
+            SELECT 1 FROM audit_log AS a WHERE a.key_id = k.key_id
+            AND a.event IN ('workspace_created', 'key_imported', 'rotated', 'emergency_rotated'))
+        """,
+        """
+        SELECT 'signing or verifying key never activated in the log: ' || k.key_id FROM keys AS k
+        WHERE k.state IN ('active', 'grace') AND NOT EXISTS (
+            SELECT 1 FROM audit_log AS a WHERE a.key_id = k.key_id
+            AND a.event IN ('workspace_created', 'rotated', 'emergency_rotated'))
+        """,
+        """
+        SELECT 'audit row ' || a.seq || ' names a key that is not there' FROM audit_log AS a
+        WHERE (a.key_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM keys AS k WHERE k.key_id = a.key_id))
+        OR (a.previous_key_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM keys AS k WHERE k.key_id = a.previous_key_id))
+        """,
+        """
+        SELECT 'rotated away in row ' || a.seq || ' but still ' || p.state FROM audit_log AS a
+        JOIN keys AS p ON p.key_id = a.previous_key_id
+        WHERE (a.event = 'rotated' AND p.state IN ('active', 'pending'))
+        OR (a.event = 'emergency_rotated' AND p.state <> 'revoked')
+        """,
+        """
+        SELECT 'revoked in row ' || a.seq || ' but ' || k.state FROM audit_log AS a JOIN keys AS k ON k.key_id = a.key_id
+        WHERE a.event IN ('revoked', 'leak_flagged') AND (k.state <> 'revoked' OR (a.event = 'leak_flagged' AND k.leaked = 0))
+        """,
+        """
+        SELECT 'state ' || k.state || ' without its audit row: ' || k.key_id FROM keys AS k
+        WHERE (k.state = 'revoked' AND NOT EXISTS (SELECT 1 FROM audit_log AS a WHERE
+                (a.key_id = k.key_id AND a.event IN ('revoked', 'leak_flagged'))
+                OR (a.previous_key_id = k.key_id AND a.event = 'emergency_rotated')))
+        OR (k.leaked = 1 AND NOT EXISTS (
+                SELECT 1 FROM audit_log AS a WHERE a.key_id = k.key_id AND a.event = 'leak_flagged'))
+        OR (k.state = 'grace' AND NOT EXISTS (
+                SELECT 1 FROM audit_log AS a WHERE a.previous_key_id = k.key_id AND a.event = 'rotated'))
+        OR (k.state = 'retired' AND NOT EXISTS (
+                SELECT 1 FROM audit_log AS a WHERE a.key_id = k.key_id AND a.event = 'grace_expired'))
+        """,
+        // tick rotates every second on the scheduler alone: a rotation before its key was a second old means a
+        // catch-up ran twice (or a rotation ran early).
+        """
+        SELECT 'scheduled rotation ' || a.seq || ' came before its key was due' FROM audit_log AS a
+        JOIN keys AS p ON p.key_id = a.previous_key_id
+        WHERE a.workspace = 'tick' AND a.event = 'rotated' AND a.at < p.activated_at + 1
+        """,
+    ]
+
+    /// A token the client got, to verify again after later kills.
+    struct IssuedToken: Sendable {
+        var workspace: String
+        var token: String
+        var keyID: String
+    }
+
+    /// What the client saw acknowledged: audit entries (`event key_id`), and tokens.
+    final class Acknowledged: Sendable {
+        let entries = Mutex<[String]>([])
+        let tokens = Mutex<[IssuedToken]>([])
+    }
+
+    @Test func survivesKillsMidRotation() async throws {
+        let kills = Int(ProcessInfo.processInfo.environment["KEYROT_CRASH_KILLS"] ?? "") ?? 200
+        let directory = try TemporaryDirectory(inMemory: true)
+        defer { directory.remove() }
+        try Self.configuration.write(toFile: directory.path("keyrotd.toml"), atomically: true, encoding: .utf8)
+        try Data((0..<32).map { _ in UInt8.random(in: 0...255) }).write(to: URL(fileURLWithPath: directory.path("mk")))
+        let socketPath = directory.path("c.sock")
+        let database = directory.path("state/keyrotd.db")
+        let arguments = [
+            "--state-dir", directory.path("state"), "--master-key-file", directory.path("mk"), "--socket", socketPath,
+            "--config", directory.path("keyrotd.toml"),
+        ]
+        let acknowledged = Acknowledged()
+        var survived = 0
+        var killedDuringStart = 0
+        var verifiedRevoked = 0
+        var revoked: Set<String> = []
+        for round in 1...kills {
+            let daemon = try DaemonProcess(arguments: arguments, logFile: directory.path("log"))
+            if round % 10 == 0 {
+                // Now and then, a kill while it starts: migrations, workspaces from the configuration, catch-up.
+                try await Task.sleep(for: .milliseconds(Int.random(in: 0...40)))
+                killedDuringStart += 1
+            } else {
+                let client = try await Self.connect(socketPath, daemon: daemon)
+                verifiedRevoked += try await Self.checkTokens(acknowledged, revoked: revoked, client: client)
+                if round % 50 == 25 { try await Self.expectCatchUp(database: database, wait: client) }
+                let driving = Task { await Self.drive(client, recording: acknowledged) }
+                try await Task.sleep(for: .milliseconds(Int.random(in: 5...60)))
+                daemon.send(SIGKILL)
+                await driving.value
+            }
+            daemon.send(SIGKILL)
+            try #require(try await daemon.waitForExit(timeout: 10) != nil)
+            if round % 50 == 24 { try await Task.sleep(for: .milliseconds(2200)) }  // down past two periods of tick
+
+            // One sqlite3 run: the violations (V), the audit log (A) and the revoked keys (R), as left by the kill.
+            let lines = try SQLiteShell.query(
+                Self.invariants.map { "WITH violation(v) AS (\($0)) SELECT 'V|' || v FROM violation;" }.joined(
+                    separator: "\n"
+                )
+                    + "SELECT 'A|' || event || ' ' || coalesce(key_id, '') FROM audit_log;"
+                    + "SELECT 'R|' || key_id FROM keys WHERE state = 'revoked';",
+                database: database
+            ).split(separator: "\n").map(String.init)
+            let tagged = { (tag: String) in lines.filter { $0.hasPrefix(tag + "|") }.map { String($0.dropFirst(2)) } }
+            let violations = tagged("V")
+            try #require(violations.isEmpty, "after kill \(round): \(violations)\n\(daemon.log.suffix(2000))")
+            let logged = Set(tagged("A"))
+            let lost = acknowledged.entries.withLock { $0 }.filter { !logged.contains($0) }
+            try #require(lost.isEmpty, "after kill \(round), acknowledged but not in the database: \(lost)")
+            revoked = Set(tagged("R"))
+            survived += 1
+        }
+        let entries = acknowledged.entries.withLock { $0.count }
+        #expect(entries > kills, "the client got too few changes through to test anything: \(entries)")
+        #expect(verifiedRevoked > 0)
+        print(
+            "crash test: survived \(survived) kills (\(killedDuringStart) while starting); \(entries) acknowledged "
+                + "changes all in the database; \(verifiedRevoked) verifications of revoked keys' tokens refused after restarts"
+        )
+    }
+
+    /// Connects once the restarted daemon listens.
+    static func connect(_ path: String, daemon: DaemonProcess) async throws -> RawSocket {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if let socket = try? RawSocket(path: path) { return socket }
+            try #require(daemon.isRunning, "keyrotd exited on restart: \(daemon.log.suffix(2000))")
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        throw RawSocketError.failed("connect (keyrotd did not come up)", ETIMEDOUT)
+    }
+
+    /// Verifies the newest tokens again: one whose key the database held as revoked after the last kill must be
+    /// refused as revoked_key. Returns how many such verifications were refused.
+    static func checkTokens(_ acknowledged: Acknowledged, revoked: Set<String>, client: RawSocket) async throws -> Int {
+        var refused = 0
+        for issued in acknowledged.tokens.withLock({ $0.suffix(40) }) {
+            let reply = try #require(
+                try await call(client, "io.keyrotd.Verify", ["workspace": issued.workspace, "token": issued.token])
+            )
+            let parameters = reply["parameters"] as? [String: Any]
+            if revoked.contains(issued.keyID) {
+                #expect(parameters?["valid"] as? Bool == false, "a token of revoked key \(issued.keyID) verified")
+                #expect(parameters?["reason"] as? String == "revoked_key")
+                refused += 1
+            }
+        }
+        return refused
+    }
+
+    /// After downtime longer than two of tick's periods, the scheduler rotates tick once at start (the
+    /// invariants make sure it is not twice).
+    static func expectCatchUp(database: String, wait client: RawSocket) async throws {
+        let caughtUp = try await DaemonProcess.eventually(timeout: 5) {
+            let newest = try SQLiteShell.query(
+                "SELECT at >= CAST(strftime('%s', 'now') AS INTEGER) - 2 FROM audit_log "
+                    + "WHERE workspace = 'tick' AND event = 'rotated' ORDER BY seq DESC LIMIT 1;",
+                database: database
+            )
+            return newest == "1"
+        }
+        #expect(caughtUp, "no catch-up rotation of tick after the daemon was down")
+    }
+
+    /// Calls changes and signs tokens back to back until the connection dies with the daemon.
+    static func drive(_ client: RawSocket, recording acknowledged: Acknowledged) async {
+        let changed = ["alpha", "beta"]
+        while true {
+            let workspace = changed.randomElement()!
+            let known = acknowledged.tokens.withLock { tokens in tokens.last { $0.workspace == workspace } }
+            let (method, parameters): (String, [String: Any]) =
+                switch Int.random(in: 0..<10) {
+                case 0...2:
+                    ("io.keyrotd.Sign", ["workspace": ["alpha", "beta", "tick"].randomElement()!, "user_id": "u"])
+                case 3: ("io.keyrotd.Rotate", ["workspace": workspace, "reason": "crash test"])
+                case 4, 5: ("io.keyrotd.Rotate", ["workspace": workspace, "emergency": true, "reason": "crash test"])
+                case 6: ("io.keyrotd.FlagLeak", ["workspace": workspace, "key_id": known?.keyID ?? "-", "reason": "t"])
+                case 7: ("io.keyrotd.Revoke", ["workspace": workspace, "key_id": known?.keyID ?? "-"])
+                default:
+                    (
+                        "io.keyrotd.ImportKey",
+                        [
+                            "workspace": workspace, "activate": Bool.random(),
+                            "secret": Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString(),
+                        ]
+                    )
+                }
+            guard let reply = try? await call(client, method, parameters) else { return }
+            guard reply["error"] == nil, let result = reply["parameters"] as? [String: Any] else { continue }
+            if let token = result["token"] as? String, let keyID = result["key_id"] as? String {
+                let workspace = (parameters["workspace"] as? String)!
+                acknowledged.tokens.withLock {
+                    $0.append(IssuedToken(workspace: workspace, token: token, keyID: keyID))
+                }
+            }
+            for entry in result["entries"] as? [[String: Any]] ?? [] {
+                let line = "\(entry["event"] as? String ?? "?") \(entry["key_id"] as? String ?? "")"
+                acknowledged.entries.withLock { $0.append(line) }
+            }
+        }
+    }
+
+    /// One varlink call; nil when the connection closed before the reply.
+    static func call(_ client: RawSocket, _ method: String, _ parameters: [String: Any]) async throws -> [String: Any]?
+    {
+        let request = try JSONSerialization.data(withJSONObject: ["method": method, "parameters": parameters])
+        try await client.send(Array(request) + [0])
+        guard let reply = try await client.receive() else { return nil }
+        return try JSONSerialization.jsonObject(with: Data(reply.utf8)) as? [String: Any]
+    }
+}

@@ -10,6 +10,7 @@ extension ControlService {
         let parameters = try request.parameters(KeyrotAPI.RotateParameters.self)
         let workspace = try workspaceName(parameters.workspace)
         do {
+            try requireHealthyStore()
             let entries = try store.rotate(
                 workspace,
                 mode: parameters.emergency == true ? .emergency : .manual,
@@ -19,7 +20,7 @@ extension ControlService {
             )
             return changed(entries)
         } catch let error where !(error is KeyrotError) {
-            let problem = KeyStore.problem(in: error)
+            let problem = (error as? VarlinkError)?.parameters["reason"]?.text ?? KeyStore.problem(in: error)
             events.report(
                 DaemonEvent(
                     .rotationFailed,
@@ -36,6 +37,7 @@ extension ControlService {
 
     func flagLeak(_ request: Request) throws -> VarlinkReply {
         try requireAdministrator(request)
+        try requireHealthyStore()
         let parameters = try request.parameters(KeyrotAPI.FlagLeakParameters.self)
         let workspace = try workspaceName(parameters.workspace)
         return changed(
@@ -51,6 +53,7 @@ extension ControlService {
 
     func revoke(_ request: Request) throws -> VarlinkReply {
         try requireAdministrator(request)
+        try requireHealthyStore()
         let parameters = try request.parameters(KeyrotAPI.RevokeParameters.self)
         let workspace = try workspaceName(parameters.workspace)
         return changed(
@@ -66,6 +69,7 @@ extension ControlService {
 
     func importKey(_ request: Request) throws -> VarlinkReply {
         try requireAdministrator(request)
+        try requireHealthyStore()
         let parameters = try request.parameters(KeyrotAPI.ImportKeyParameters.self)
         let workspace = try workspaceName(parameters.workspace)
         guard var decoded = Data(base64Encoded: parameters.secret) else {

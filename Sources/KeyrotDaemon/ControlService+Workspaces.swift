@@ -4,6 +4,7 @@ import KeyrotCore
 extension ControlService {
     func createWorkspace(_ request: Request) throws -> VarlinkReply {
         try requireAdministrator(request)
+        try requireHealthyStore()
         let parameters = try request.parameters(KeyrotAPI.CreateWorkspaceParameters.self)
         let name = try WorkspaceName(parameters.name)
         let policy = try settings.defaults.applying(parameters.policy ?? KeyrotAPI.PolicyChange())
@@ -17,6 +18,7 @@ extension ControlService {
 
     func updateWorkspace(_ request: Request) throws -> VarlinkReply {
         try requireAdministrator(request)
+        try requireHealthyStore()
         let parameters = try request.parameters(KeyrotAPI.UpdateWorkspaceParameters.self)
         let name = try workspaceName(parameters.name)
         let policy = try store.policy(of: name).applying(parameters.policy)

@@ -79,7 +79,7 @@ public struct ControlService: VarlinkService {
                 "control call failed",
                 metadata: ["keyrot.method": "\(call.method)", "keyrot.error": "\(error)"]
             )
-            throw VarlinkError("io.keyrotd.StorageFailure", ["reason": .string(KeyStore.problem(in: error))])
+            throw Self.storageFailure(KeyStore.problem(in: error))
         }
     }
 
@@ -94,6 +94,17 @@ public struct ControlService: VarlinkService {
         func parameters<P: Decodable>(_ type: P.Type) throws(VarlinkError) -> P {
             try call.parameters(as: type)
         }
+    }
+
+    /// Refuses a change while the store's health check finds it failing (a removed database file, a state
+    /// directory gone read-only, a full disk): a change acknowledged now could be lost, and scheduled work waits
+    /// for the store too. Reads, signing and verifying go on from memory.
+    func requireHealthyStore() throws(VarlinkError) {
+        if let problem = serviceStatus.storeProblem { throw Self.storageFailure("the store is unhealthy: \(problem)") }
+    }
+
+    static func storageFailure(_ problem: String) -> VarlinkError {
+        VarlinkError("io.keyrotd.StorageFailure", ["reason": .string(problem)])
     }
 
     /// Fails unless the peer is an administrator.

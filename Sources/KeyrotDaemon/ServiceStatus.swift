@@ -41,6 +41,10 @@ public final class ServiceStatus: Sendable {
     /// The `STATUS=` line as it stands.
     public var line: String { state.withLock { $0.line } }
 
+    /// What the store's last health check found wrong; nil while it is healthy (or not checked: without a
+    /// watchdog).
+    public var storeProblem: String? { state.withLock { $0.unhealthy } }
+
     /// The schedule in a few words: `3 workspaces; next rotation acme in 29d 23h`.
     public static func summary(workspaces: Int, next: RotationPlan.ScheduledRotation?, now: Timestamp) -> String {
         let count = workspaces == 1 ? "1 workspace" : "\(workspaces) workspaces"

@@ -25,8 +25,14 @@ public final class KeyStore: Sendable {
     public var revision: UInt64 { writes.load(ordering: .acquiring) }
 
     /// Runs `body` in a write transaction, then moves ``revision`` on.
+    ///
+    /// - Throws: ``StoreError/databaseFileGone(path:)`` or ``StoreError/databaseFileReplaced(path:)`` before
+    ///   writing, when the file at ``path`` is no longer the one opened: a change committed to a removed file would
+    ///   be acknowledged and then lost.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         defer { writes.add(1, ordering: .releasing) }
+        guard let identity = FileIdentity(path: path) else { throw StoreError.databaseFileGone(path: path) }
+        guard identity == fileIdentity else { throw StoreError.databaseFileReplaced(path: path) }
         return try pool.write(body)
     }
 

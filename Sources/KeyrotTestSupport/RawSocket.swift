@@ -28,17 +28,10 @@ public final class RawSocket: @unchecked Sendable {
 
     deinit { close(descriptor) }
 
-    /// Runs a blocking socket call on its own thread.
-    private func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try body() }) }.start()
-        }
-    }
-
     /// Sends `bytes` as they are.
     public func send(_ bytes: some Sequence<UInt8>) async throws {
         let data = Array(bytes)
-        try await offPool { try self.sendNow(data) }
+        try await onOwnThread { try self.sendNow(data) }
     }
 
     /// Sends `json` followed by the NUL that ends a varlink message.
@@ -48,12 +41,12 @@ public final class RawSocket: @unchecked Sendable {
 
     /// Reads one NUL-terminated reply; nil if the daemon closed the connection first.
     public func receive() async throws -> String? {
-        try await offPool { try self.receiveNow() }
+        try await onOwnThread { try self.receiveNow() }
     }
 
     /// Whether the daemon has closed the connection (reads end of stream within the timeout).
     public func isClosedByPeer() async -> Bool {
-        (try? await offPool { self.closedNow() }) ?? false
+        (try? await onOwnThread { self.closedNow() }) ?? false
     }
 
     private func sendNow(_ bytes: [UInt8]) throws {

@@ -42,7 +42,7 @@ struct GlobalOptions: ParsableArguments {
             return try ControlClient.decode(message, as: Result.self)
         } catch let error as VarlinkError {
             if json { print(try Self.pretty(Self.errorJSON(error))) }
-            fail(Self.explain(error), code: error.name == "io.keyrotd.PermissionDenied" ? 77 : 1)
+            fail(Self.explain(error), code: Self.exitCode(for: error.name))
         } catch let error as ControlClientError {
             switch error {
             case .permissionDenied:
@@ -74,6 +74,16 @@ struct GlobalOptions: ParsableArguments {
             var parameters: [String: JSONValue]
         }
         return try JSONEncoder().encode(Failure(error: error.name, parameters: error.parameters))
+    }
+
+    /// sysexits(3) for an error reply: 77 (EX_NOPERM) for permission denied, 74 (EX_IOERR) when keyrotd could not
+    /// store the change (a full disk, a broken state directory), 1 for every other refusal.
+    static func exitCode(for errorName: String) -> Int32 {
+        switch errorName {
+        case "io.keyrotd.PermissionDenied": 77
+        case "io.keyrotd.StorageFailure": 74
+        default: 1
+        }
     }
 
     /// An error reply in words, with what to do next.

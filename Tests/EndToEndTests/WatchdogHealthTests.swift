@@ -58,6 +58,12 @@ import Glibc
         #expect(verified.status == 0, "\(verified.standardError)")
         let again = try daemon.ctl(["sign", "acme", "--user-id", "user-43", "--ttl", "10min"])
         #expect(again.status == 0, "\(again.standardError)")
+        // A rotation asked for now fails cleanly: an error to the caller, a rotation_failed event, nothing written.
+        let refused = try daemon.ctl(["rotate", "acme", "--emergency", "--reason", "while the store is broken"])
+        #expect(refused.status == 74, "\(refused.standardOutput) \(refused.standardError)")
+        #expect(refused.standardError.contains("keyrotd could not store the change"), "\(refused.standardError)")
+        #expect(daemon.process.log.contains("keyrot.event=rotation_failed"), "log: \(daemon.process.log)")
+        #expect(try daemon.ctl(["verify", "acme", token]).status == 0, "the old key still verifies: nothing changed")
 
         try mend()
         let mended = ContinuousClock.now
@@ -69,7 +75,15 @@ import Glibc
             "scheduled rotation resumes by itself"
         )
         #expect(try query("SELECT count(*) FROM audit_chain_breaks") == "0")
+        #expect(try query("PRAGMA integrity_check") == "ok")
         #expect(try query("SELECT count(*) FROM keys WHERE state = 'active'") == "2", "one active key per workspace")
+        #expect(
+            try query("SELECT count(*) FROM audit_log WHERE reason = 'while the store is broken'") == "0",
+            "the refused rotation left nothing behind"
+        )
+        let rotated = try daemon.ctl(["rotate", "acme", "--emergency", "--reason", "store mended"])
+        #expect(rotated.status == 0, "commands that write work again: \(rotated.standardError)")
+        #expect(try daemon.ctl(["verify", "acme", token]).status == 1, "the emergency rotation revoked the old key")
         #expect(try await daemon.stop() == 0, "log: \(daemon.process.log)")
     }
 

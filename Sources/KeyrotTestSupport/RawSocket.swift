@@ -49,6 +49,13 @@ public final class RawSocket: @unchecked Sendable {
         (try? await onOwnThread { self.closedNow() }) ?? false
     }
 
+    /// Sends `json` as one message and reads the reply, blocking the calling thread: for a loop that runs on a
+    /// thread of its own (``onOwnThread(_:)``), where what it times is the daemon, not the test's task scheduling.
+    public func exchangeBlocking(_ json: String) throws -> String? {
+        try sendNow(Array(json.utf8) + [0])
+        return try receiveNow()
+    }
+
     private func sendNow(_ bytes: [UInt8]) throws {
         let data = Array(bytes)
         var offset = 0

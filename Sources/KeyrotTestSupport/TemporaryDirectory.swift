@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A fresh directory under the system's temporary directory, for one test's files.
 public struct TemporaryDirectory: Sendable {
     public let url: URL
@@ -23,8 +27,23 @@ public struct TemporaryDirectory: Sendable {
     /// The path of `name` inside the directory.
     public func path(_ name: String) -> String { url.appending(path: name).path(percentEncoded: false) }
 
-    /// Removes the directory and everything in it.
+    /// Removes the directory and everything in it; under `$KEYROT_LEAK_CAPTURE`, moves it there instead, for
+    /// the secret-leak sweep (``LeakSweep``) to read every log, output, journal and database the suite left.
     public func remove() {
+        if let capture = ProcessInfo.processInfo.environment[LeakSweep.captureVariable] {
+            let destination = URL(fileURLWithPath: capture, isDirectory: true).appending(path: url.lastPathComponent)
+            try? FileManager.default.createDirectory(atPath: capture, withIntermediateDirectories: true)
+            // Sockets cannot be copied across file systems; they hold nothing anyway.
+            if let files = FileManager.default.enumerator(atPath: path) {
+                for case let name as String in files where Self.isSocket(path(name)) { unlink(path(name)) }
+            }
+            if (try? FileManager.default.moveItem(at: url, to: destination)) != nil { return }
+        }
         try? FileManager.default.removeItem(at: url)
+    }
+
+    private static func isSocket(_ path: String) -> Bool {
+        var status = stat()
+        return lstat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFSOCK
     }
 }

@@ -65,7 +65,7 @@ import Glibc
                 let client = try await Self.connect(socketPath, daemon: daemon)
                 verifiedRevoked += try await Self.checkTokens(acknowledged, revoked: revoked, client: client)
                 if round % 50 == 25 { try await Self.expectCatchUp(database: database, wait: client) }
-                let driving = Task { await Self.drive(client, recording: acknowledged) }
+                let driving = Task { await Self.drive(client, recording: acknowledged, in: directory) }
                 try await Task.sleep(for: .milliseconds(Int.random(in: 5...60)))
                 daemon.send(SIGKILL)
                 await driving.value
@@ -143,7 +143,8 @@ import Glibc
     }
 
     /// Calls changes and signs tokens back to back until the connection dies with the daemon.
-    static func drive(_ client: RawSocket, recording acknowledged: Acknowledged) async {
+    static func drive(_ client: RawSocket, recording acknowledged: Acknowledged, in directory: TemporaryDirectory) async
+    {
         let changed = ["alpha", "beta"]
         while true {
             let workspace = changed.randomElement()!
@@ -156,14 +157,7 @@ import Glibc
                 case 4, 5: ("io.keyrotd.Rotate", ["workspace": workspace, "emergency": true, "reason": "crash test"])
                 case 6: ("io.keyrotd.FlagLeak", ["workspace": workspace, "key_id": known?.keyID ?? "-", "reason": "t"])
                 case 7: ("io.keyrotd.Revoke", ["workspace": workspace, "key_id": known?.keyID ?? "-"])
-                default:
-                    (
-                        "io.keyrotd.ImportKey",
-                        [
-                            "workspace": workspace, "activate": Bool.random(),
-                            "secret": Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString(),
-                        ]
-                    )
+                default: importing(into: workspace, recordingIn: directory)
                 }
             guard let reply = try? await call(client, method, parameters) else { return }
             guard reply["error"] == nil, let result = reply["parameters"] as? [String: Any] else { continue }
@@ -178,6 +172,17 @@ import Glibc
                 acknowledged.entries.withLock { $0.append(line) }
             }
         }
+    }
+
+    /// An `ImportKey` call with a fresh secret, which the leak sweep is told of.
+    static func importing(into workspace: String, recordingIn directory: TemporaryDirectory) -> (String, [String: Any])
+    {
+        let secret = (0..<32).map { _ in UInt8.random(in: 0...255) }
+        LeakSweep.record(secret: secret, in: directory)
+        return (
+            "io.keyrotd.ImportKey",
+            ["workspace": workspace, "activate": Bool.random(), "secret": Data(secret).base64EncodedString()]
+        )
     }
 
     /// One varlink call; nil when the connection closed before the reply.

@@ -114,6 +114,9 @@ import Glibc
         let duration = ContinuousClock.now - started
         current = timing
 
+        // Kills aim at the commit: a rekey that finished first moves the next kill earlier, one killed before
+        // its commit moves it later.
+        var delay = duration * 0.8
         var committedUnderKill = 0
         var abortedUnderKill = 0
         let kills = 12
@@ -122,7 +125,7 @@ import Glibc
             try StoppedDaemon.writeKey(next)
             let before = try stopped.shell("SELECT count(*) FROM audit_log WHERE event = 'master_key_rotated'")
             let rekey = try stopped.rekey(from: current, to: next, log: "rekey\(round).log")
-            try await Task.sleep(for: duration * Double.random(in: 0.5...1.2))
+            try await Task.sleep(for: delay * Double.random(in: 0.8...1.2))
             let wasRunning = rekey.isRunning
             rekey.send(SIGKILL)
             let status = try await rekey.waitForExit(timeout: 60)
@@ -132,10 +135,12 @@ import Glibc
             if Int(after)! == Int(before)! + 1 {
                 current = next
                 if wasRunning && status != 0 { committedUnderKill += 1 }
+                if !wasRunning || status == 0 { delay = delay * 0.8 }
             } else {
                 #expect(after == before, "round \(round): \(rekey.log)")
                 #expect(status != 0, "a rekey that exited 0 committed nothing")
                 abortedUnderKill += 1
+                delay = delay * 1.1
             }
         }
         // The last word: the key the audit log names opens every workspace's key.

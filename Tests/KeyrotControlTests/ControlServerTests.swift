@@ -99,11 +99,11 @@ import Glibc
     }
 
     @Test func aHalfSentMessageStallsNobodyAndIsDroppedWhenIdle() async throws {
-        let server = try await ServerFixture(limits: ControlLimits(idleTimeout: .seconds(1)))
+        let server = try await ServerFixture(limits: ControlLimits(idleTimeout: .seconds(3)))
         let slow = try server.connect()
         try await slow.send(Array(#"{"method":"io.keyrotd.Sta"#.utf8))
-        // A fresh bystander connection per call: on a loaded machine one connection could itself sit idle for the
-        // (short) timeout between calls, which is not what this test is about.
+        // A fresh bystander connection per call, and a timeout of seconds: on a loaded machine a connection could
+        // itself sit idle for a short timeout between calls, which is not what this test is about.
         for _ in 0..<20 { #expect(try await server.call(try server.connect(), ServerFixture.status).error == nil) }
         #expect(await slow.isClosedByPeer())  // within the idle timeout, waited for by the socket's own read timeout
         await server.stop()

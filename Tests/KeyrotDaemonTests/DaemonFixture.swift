@@ -5,8 +5,9 @@ import KeyrotDaemon
 import KeyrotTestSupport
 import Logging
 
-/// An in-process daemon in a fresh state directory, on a manual clock, with its logs captured.
-struct DaemonFixture {
+/// An in-process daemon in a fresh state directory, on a manual clock, with its logs captured; when the test is
+/// done the logs are written beside the state (for the leak sweep) and the directory removed.
+final class DaemonFixture: Sendable {
     static let t0 = Timestamp(secondsSinceEpoch: 1_795_600_000)
     static let acmeConfiguration = """
         [workspace.acme]
@@ -31,6 +32,12 @@ struct DaemonFixture {
     init(clock: ManualClock = ManualClock(now: DaemonFixture.t0)) throws {
         directory = try TemporaryDirectory()
         self.clock = clock
+    }
+
+    deinit {
+        let lines = logs.entries.map { "\($0.level) \($0.message) \($0.metadata)\n" }.joined()
+        try? lines.write(toFile: directory.path("log"), atomically: true, encoding: .utf8)
+        directory.remove()
     }
 
     /// Writes `toml` to a file in the directory and returns its path.

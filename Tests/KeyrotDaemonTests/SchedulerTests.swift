@@ -66,9 +66,11 @@ import Testing
 
     @Test func afterDowntimeEachMissedRotationRunsOnceAndExpiredGraceKeysRetire() throws {
         let fixture = try DaemonFixture()
-        let firstRun = try fixture.startDevelopmentDaemon()
-        _ = rotationService(firstRun, fixture).performDueWork(at: t0 + .seconds(2))
-        _ = rotationService(firstRun, fixture).performDueWork(at: t0 + .seconds(4))
+        do {  // the first daemon, released (with its state directory's lock) before the restart
+            let firstRun = try fixture.startDevelopmentDaemon()
+            _ = rotationService(firstRun, fixture).performDueWork(at: t0 + .seconds(2))
+            _ = rotationService(firstRun, fixture).performDueWork(at: t0 + .seconds(4))
+        }
 
         // The daemon was down for 1000 s (500 periods); a restarted daemon catches up once.
         fixture.clock.advance(to: t0 + .seconds(1000))

@@ -65,9 +65,12 @@ extension LeakSweep {
             var found: Set<Int> = []
             guard bytes.count >= 16 else { return found }
             bytes.withUnsafeBufferPointer { buffer in
-                for start in 0...(buffer.count - 8) {
-                    let key = Self.prefix(buffer[start..<(start + 8)])
-                    guard let candidates = forms[key] else { continue }
+                // The last 8 bytes read, as one number: the key of the forms that would start 8 bytes back.
+                var window: UInt64 = 0
+                for end in 0..<buffer.count {
+                    window = window << 8 | UInt64(buffer[end])
+                    guard end >= 7, let candidates = forms[window] else { continue }
+                    let start = end - 7
                     for (secret, form) in candidates
                     where start + form.count <= buffer.count
                         && buffer[start..<(start + form.count)].elementsEqual(form)

@@ -63,6 +63,27 @@ import Testing
         )
     }
 
+    @Test(arguments: 0..<3)
+    func theMatcherFindsASecretInEveryFormAtEveryAlignment(offset: Int) {
+        let secret = (0..<32).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+        let other = (0..<32).map { UInt8(truncatingIfNeeded: $0 &* 53 &+ 7) }
+        let matcher = LeakSweep.Matcher(secrets: [other, secret])
+        let padding = [UInt8](repeating: 0x41, count: offset)
+        let base64 = Data(padding + secret + [1, 2]).base64EncodedString()
+        let texts = [
+            "hex: " + secret.map { String(format: "%02x", $0) }.joined(),
+            "HEX: " + secret.map { String(format: "%02X", $0) }.joined(),
+            "base64: " + base64,
+            "base64url: " + base64.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_"),
+        ]
+        for text in texts { #expect(matcher.secrets(in: Array(text.utf8)) == [1], "\(text)") }
+        #expect(matcher.secrets(in: [0x20] + padding + secret + [0x20]) == [1])
+        // One byte changed is not the secret.
+        var almost = secret
+        almost[16] ^= 1
+        #expect(matcher.secrets(in: Array(Data(almost).base64EncodedString().utf8) + almost).isEmpty)
+    }
+
     /// Files the tests wrote as input for the programs they ran (standard input, a secret to import), not output.
     static func isTestInput(_ file: URL) -> Bool {
         ["in", LeakSweep.knownSecretsFile].contains(file.lastPathComponent)

@@ -10,7 +10,10 @@ import Logging
 /// (release builds); it prints a Markdown table for BENCHMARKS.md.
 @main
 struct KeyrotBench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "keyrot-bench")
+    static let configuration = CommandConfiguration(
+        commandName: "keyrot-bench",
+        subcommands: [ScaleBenchmark.self, GraceVerifyBenchmark.self]
+    )
 
     @Option(help: "Seconds per measurement.") var seconds: Double = 1
     @Option(help: "Rounds per measurement; the median is reported.") var rounds: Int = 5

@@ -5,8 +5,9 @@ import GRDB
 /// (keyrotd's settings), one transaction each, back to back, on a WAL file grown once before (as a running daemon's
 /// is). The floor a rotation's commit is compared with.
 enum CommitFloor {
-    /// Commits one row at a time to a fresh database in `directory` for `seconds`; every commit's latency.
-    static func measure(in directory: String, seconds: Double) throws -> LatencySummary {
+    /// Commits one row at a time to a fresh database in `directory` for `seconds`: every commit's latency, and the
+    /// time they took.
+    static func measure(in directory: String, seconds: Double) throws -> (samples: [Duration], elapsed: Duration) {
         let path = directory + "/commit-floor-\(UUID().uuidString).db"
         defer {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
@@ -40,6 +41,6 @@ enum CommitFloor {
             }
             samples.append(clock.now - begin)
         }
-        return LatencySummary(samples, elapsed: clock.now - start)
+        return (samples, clock.now - start)
     }
 }

@@ -91,7 +91,8 @@ let package = Package(
         .executableTarget(
             name: "keyrot-bench",
             dependencies: [
-                "KeyrotCore", "KeyrotDaemon", "KeyrotControl",
+                "KeyrotCore", "KeyrotDaemon", "KeyrotControl", "KeyrotStore", "KeyrotCrypto",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

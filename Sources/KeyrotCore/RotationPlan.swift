@@ -31,53 +31,62 @@ public struct RotationPlan: Equatable, Sendable {
         }
     }
 
+    /// Linear in the workspaces and keys, apart from sorting what is due: it runs on every pass of the scheduler
+    /// and on every change, over every workspace.
     public init(policies: [WorkspaceName: WorkspacePolicy], keys: [KeyRecord], now: Timestamp) {
-        var retirements: [Action] = []
-        var deadlines: [Timestamp] = []
+        var retirements: [(workspace: WorkspaceName, keyID: String)] = []
+        var nextDeadline: Timestamp?
+        func consider(_ deadline: Timestamp) {
+            if nextDeadline.map({ deadline < $0 }) ?? true { nextDeadline = deadline }
+        }
         var activeKeys: [WorkspaceName: KeyRecord] = [:]
-        for key in keys.sorted(by: { ($0.workspace, $0.keyID) < ($1.workspace, $1.keyID) }) {
+        activeKeys.reserveCapacity(policies.count)
+        for key in keys {
             switch key.state {
             case .active:
                 activeKeys[key.workspace] = key
             case .grace:
                 let end = key.graceUntil ?? now
                 if end <= now {
-                    retirements.append(.retire(key.workspace, keyID: key.keyID))
+                    retirements.append((key.workspace, key.keyID))
                 } else {
-                    deadlines.append(end)
+                    consider(end)
                 }
             case .pending, .retired, .revoked:
                 break
             }
         }
-        var rotations: [Action] = []
+        var rotations: [WorkspaceName] = []
         var nextRotation: ScheduledRotation?
         func schedule(_ workspace: WorkspaceName, at moment: Timestamp) {
-            deadlines.append(moment)
-            if nextRotation.map({ moment < $0.at }) ?? true {
+            consider(moment)
+            if nextRotation.map({ (moment, workspace) < ($0.at, $0.workspace) }) ?? true {
                 nextRotation = ScheduledRotation(workspace: workspace, at: moment)
             }
         }
-        for (workspace, policy) in policies.sorted(by: { $0.key < $1.key }) {
+        for (workspace, policy) in policies {
             guard let active = activeKeys[workspace] else {
-                rotations.append(.rotate(workspace))
+                rotations.append(workspace)
                 schedule(workspace, at: now + policy.rotateEvery)
                 continue
             }
             let due = KeyLifecycle.rotationDue(activatedAt: active.activatedAt ?? active.createdAt, policy: policy)
             if due <= now {
                 // The rotation starts the next period and opens the replaced key's grace window: both end later.
-                rotations.append(.rotate(workspace))
+                rotations.append(workspace)
                 schedule(workspace, at: now + policy.rotateEvery)
-                deadlines.append(
+                consider(
                     KeyLifecycle.graceUntil(now: now, grace: policy.grace, tokensValidUntil: active.tokensValidUntil)
                 )
             } else {
                 schedule(workspace, at: due)
             }
         }
-        self.due = retirements + rotations
-        self.nextDeadline = deadlines.min()
+        self.due =
+            retirements.sorted { ($0.workspace, $0.keyID) < ($1.workspace, $1.keyID) }
+            .map { Action.retire($0.workspace, keyID: $0.keyID) }
+            + rotations.sorted().map(Action.rotate)
+        self.nextDeadline = nextDeadline
         self.nextRotation = nextRotation
     }
 }

@@ -103,7 +103,10 @@ public enum TokenRules {
             candidates = [key]
         } else {
             guard !policy.requireKeyID else { return .failure(TokenFailure(.unknownKey)) }
-            candidates = ring.verifyingKeys(at: now).filter { $0.algorithm == algorithm }
+            // The signing key first, then the others newest first: most tokens come from the key that signs now,
+            // and each key tried costs a MAC, so a pile of grace keys costs only the tokens that need them.
+            let verifying = ring.verifyingKeys(at: now).filter { $0.algorithm == algorithm }
+            candidates = verifying.filter { $0.state == .active } + verifying.filter { $0.state != .active }.reversed()
             guard !candidates.isEmpty || algorithm == policy.algorithm else {
                 return .failure(TokenFailure(.unsupportedAlgorithm))
             }

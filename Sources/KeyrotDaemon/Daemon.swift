@@ -121,8 +121,10 @@ public final class Daemon: Sendable {
     }
 
     /// The services the daemon runs, in dependency order: the control socket, then the scheduler.
-    /// `READY=1` (and the `started` event) go out once the socket is bound, then `onListening` is called.
+    /// `READY=1` (and the `started` event) go out once the socket is bound, then `onListening` is called, then the
+    /// scheduler makes its first pass (so the status line and the scheduler do not read every workspace at once).
     public func services(onListening: @escaping @Sendable () -> Void = {}) -> [any Service] {
+        let serving = WakeSignal()
         let control = ControlService(
             store: store,
             tokens: tokens,
@@ -156,6 +158,7 @@ public final class Daemon: Sendable {
                     )
                 )
                 onListening()
+                serving.signal()
             }
         )
         let rotation = RotationService(
@@ -166,7 +169,8 @@ public final class Daemon: Sendable {
             wake: wake,
             events: events,
             status: status,
-            watchdogInterval: options.watchdogInterval
+            watchdogInterval: options.watchdogInterval,
+            startSignal: serving
         )
         return [server, rotation]
     }

@@ -27,11 +27,14 @@ public struct RotationService: Service {
     let events: EventReporter
     let status: ServiceStatus
     let watchdogInterval: Duration?
+    let startSignal: WakeSignal?
 
     /// - Parameters:
     ///   - events: where rotations and failures are reported (by default: the log only).
     ///   - status: what the service manager is told (by default: an unconnected status).
     ///   - watchdogInterval: how often to ping the watchdog, nil without one.
+    ///   - startSignal: the first pass waits for it (the daemon signals it once `READY=1` is out, so start-up reads
+    ///     the whole schedule once at a time, not twice at once); nil to start at once.
     public init(
         store: KeyStore,
         clock: any WallClock,
@@ -40,7 +43,8 @@ public struct RotationService: Service {
         wake: WakeSignal = WakeSignal(),
         events: EventReporter? = nil,
         status: ServiceStatus = ServiceStatus(),
-        watchdogInterval: Duration? = nil
+        watchdogInterval: Duration? = nil,
+        startSignal: WakeSignal? = nil
     ) {
         self.store = store
         self.clock = clock
@@ -50,11 +54,14 @@ public struct RotationService: Service {
         self.events = events ?? EventReporter(logger: logger, clock: clock, journal: .off)
         self.status = status
         self.watchdogInterval = watchdogInterval
+        self.startSignal = startSignal
     }
 
     public func run() async throws {
         do {
             try await cancelWhenGracefulShutdown {
+                await startSignal?.wait()
+                try Task.checkCancellation()
                 var watchdog = watchdogInterval.map { Watchdog(interval: $0) }
                 var pass = performDueWork(at: clock.now(), watchdog: &watchdog)
                 while true {

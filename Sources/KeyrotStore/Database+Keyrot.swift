@@ -3,9 +3,16 @@ import GRDB
 import KeyrotCore
 
 /// The statements the store's transactions are made of. Internal: callers see only whole intentions.
+///
+/// The statements of every rotation and creation are prepared once per connection and reused
+/// (`cachedStatement`): compiling them again each time (the audit trigger and the keys table's checks and
+/// triggers with them) cost several times what running them does.
 extension Database {
     func workspaceIfExists(named name: WorkspaceName) throws -> (id: Int64, policy: WorkspacePolicy)? {
-        let row = try Row.fetchOne(self, sql: "SELECT * FROM workspaces WHERE name = ?", arguments: [name.rawValue])
+        let row = try Row.fetchOne(
+            cachedStatement(sql: "SELECT * FROM workspaces WHERE name = ?"),
+            arguments: [name.rawValue]
+        )
         return try row.map { ($0["id"], try WorkspacePolicy(row: $0)) }
     }
 
@@ -27,7 +34,7 @@ extension Database {
             SELECT k.id AS row_id, \(KeyRecord.selection) FROM keys AS k JOIN workspaces AS w ON w.id = k.workspace_id
             WHERE k.workspace_id = ? AND (\(condition)) ORDER BY k.generation
             """
-        return try Row.fetchAll(self, sql: sql, arguments: [workspaceID] + arguments).map { row in
+        return try Row.fetchAll(cachedStatement(sql: sql), arguments: [workspaceID] + arguments).map { row in
             (row["row_id"], try KeyRecord(row: row))
         }
     }
@@ -42,8 +49,7 @@ extension Database {
         sealer: any KeySealer
     ) throws -> String {
         let generation = try Int64.fetchOne(
-            self,
-            sql: "SELECT coalesce(max(generation), 0) + 1 FROM keys WHERE workspace_id = ?",
+            cachedStatement(sql: "SELECT coalesce(max(generation), 0) + 1 FROM keys WHERE workspace_id = ?"),
             arguments: [workspaceID]
         )!
         let keyID = KeyLifecycle.keyID(workspace: workspace, generation: generation)
@@ -53,12 +59,13 @@ extension Database {
         } catch {
             throw StoreError.sealingFailed(String(describing: error))
         }
-        try execute(
+        try cachedStatement(
             sql: """
                 INSERT INTO keys
                     (workspace_id, key_id, generation, algorithm, state, sealed_secret, created_at, activated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 workspaceID, keyID, generation, algorithm.rawValue, state.rawValue, sealed, now.secondsSinceEpoch,
                 state == .active ? now.secondsSinceEpoch : nil,
@@ -83,20 +90,20 @@ extension Database {
         where text?.contains("\u{0}") == true {
             throw KeyrotError.invalidText(field: field)
         }
-        try execute(
+        try cachedStatement(
             sql: """
                 INSERT INTO audit_append
                     (at, workspace, event, key_id, previous_key_id, reason, detail, actor_uid, actor_pid)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 now.secondsSinceEpoch, workspace?.rawValue, event.rawValue, keyID, previousKeyID, reason, detail,
                 actor.uid, actor.pid,
             ]
         )
         let row = try Row.fetchOne(
-            self,
-            sql: "SELECT \(AuditEntry.selection) FROM audit_log ORDER BY seq DESC LIMIT 1"
+            cachedStatement(sql: "SELECT \(AuditEntry.selection) FROM audit_log ORDER BY seq DESC LIMIT 1")
         )!
         return try AuditEntry(row: row)
     }

@@ -4,19 +4,28 @@ import KeyrotCore
 extension KeyStore {
     /// What the scheduler needs, read in one snapshot: every workspace's policy and its live keys
     /// (pending, active, grace).
+    ///
+    /// Rows are decoded as they are stepped through (a cursor), never copied into a list of rows first: with many
+    /// workspaces, copied rows cost several times the memory and time of what is kept.
     public func scheduleSnapshot() throws -> (policies: [WorkspaceName: WorkspacePolicy], liveKeys: [KeyRecord]) {
         try pool.read { db in
+            let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM workspaces") ?? 0
             var policies: [WorkspaceName: WorkspacePolicy] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT * FROM workspaces") {
+            policies.reserveCapacity(count)
+            let workspaces = try Row.fetchCursor(db, sql: "SELECT * FROM workspaces")
+            while let row = try workspaces.next() {
                 policies[try WorkspaceName(row["name"])] = try WorkspacePolicy(row: row)
             }
-            let keys = try Row.fetchAll(
+            var keys: [KeyRecord] = []
+            keys.reserveCapacity(count)
+            let rows = try Row.fetchCursor(
                 db,
                 sql: """
                     SELECT \(KeyRecord.selection) FROM keys AS k JOIN workspaces AS w ON w.id = k.workspace_id
                     WHERE k.state IN ('pending', 'active', 'grace')
                     """
-            ).map(KeyRecord.init(row:))
+            )
+            while let row = try rows.next() { keys.append(try KeyRecord(row: row)) }
             return (policies, keys)
         }
     }

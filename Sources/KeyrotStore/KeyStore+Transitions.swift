@@ -59,10 +59,8 @@ extension KeyStore {
                     grace: workspace.policy.grace,
                     tokensValidUntil: active.record.tokensValidUntil
                 )
-                try db.execute(
-                    sql: "UPDATE keys SET state = 'grace', grace_until = ? WHERE id = ?",
-                    arguments: [end.secondsSinceEpoch, active.rowID]
-                )
+                try db.cachedStatement(sql: "UPDATE keys SET state = 'grace', grace_until = ? WHERE id = ?")
+                    .execute(arguments: [end.secondsSinceEpoch, active.rowID])
             case .emergency:
                 try db.revokeKey(rowID: active.rowID, leaked: false, at: now)
             }
@@ -131,10 +129,9 @@ extension KeyStore {
                     .first,
                 let end = key.record.graceUntil, end <= now
             else { return [] }
-            try db.execute(
-                sql: "UPDATE keys SET state = 'retired', retired_at = ?, sealed_secret = NULL WHERE id = ?",
-                arguments: [now.secondsSinceEpoch, key.rowID]
-            )
+            try db.cachedStatement(
+                sql: "UPDATE keys SET state = 'retired', retired_at = ?, sealed_secret = NULL WHERE id = ?"
+            ).execute(arguments: [now.secondsSinceEpoch, key.rowID])
             return [
                 try db.appendAudit(
                     at: now,
@@ -242,10 +239,8 @@ extension KeyStore {
             chosen = try db.keys(of: workspaceID, where: "k.id = ? AND k.state = 'pending'", arguments: [rowID]).first
         }
         if let chosen {
-            try db.execute(
-                sql: "UPDATE keys SET state = 'active', activated_at = ? WHERE id = ?",
-                arguments: [now.secondsSinceEpoch, chosen.rowID]
-            )
+            try db.cachedStatement(sql: "UPDATE keys SET state = 'active', activated_at = ? WHERE id = ?")
+                .execute(arguments: [now.secondsSinceEpoch, chosen.rowID])
             return chosen.record.keyID
         }
         return try db.insertGeneratedKey(
@@ -261,9 +256,8 @@ extension KeyStore {
 
 extension Database {
     fileprivate func revokeKey(rowID: Int64, leaked: Bool, at now: Timestamp) throws {
-        try execute(
-            sql: "UPDATE keys SET state = 'revoked', leaked = ?, revoked_at = ?, sealed_secret = NULL WHERE id = ?",
-            arguments: [leaked, now.secondsSinceEpoch, rowID]
-        )
+        try cachedStatement(
+            sql: "UPDATE keys SET state = 'revoked', leaked = ?, revoked_at = ?, sealed_secret = NULL WHERE id = ?"
+        ).execute(arguments: [leaked, now.secondsSinceEpoch, rowID])
     }
 }

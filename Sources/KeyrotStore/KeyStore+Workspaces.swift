@@ -78,12 +78,13 @@ extension KeyStore {
         if try db.workspaceIfExists(named: name) != nil {
             throw KeyrotError.workspaceExists(name.rawValue)
         }
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO workspaces (name, algorithm, rotate_every_seconds, grace_seconds, token_ttl_seconds,
                     max_token_ttl_seconds, require_kid, clock_skew_seconds, signers, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 name.rawValue, policy.algorithm.rawValue, policy.rotateEvery.seconds, policy.grace.seconds,
                 policy.tokenTTL.seconds, policy.maxTokenTTL.seconds, policy.requireKeyID, policy.clockSkew.seconds,

@@ -57,6 +57,9 @@ public final class KeyStore: Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON")
         }
         self.pool = try DatabasePool(path: path, configuration: configuration)
+        // DatabasePool switches its writer to WAL with synchronous=NORMAL after `prepareDatabase` ran; in WAL mode
+        // NORMAL does not flush a commit to disk, so a power cut could undo rotations already reported done.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         self.sealer = sealer
         self.path = path
         guard let identity = FileIdentity(path: path) else { throw StoreError.databaseFileGone(path: path) }

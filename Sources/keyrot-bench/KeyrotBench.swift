@@ -5,12 +5,14 @@ import KeyrotCore
 import KeyrotDaemon
 import Logging
 
-/// `keyrot-bench`: measures keyrotd's in-process sign and verify beside jwt-kit's on the same claims, and `Sign`
-/// round trips over the control socket with one and with many concurrent clients. Run it as `Benchmarks/run`
-/// (release builds); it prints a Markdown table for BENCHMARKS.md.
-@main
+/// `keyrot-bench [throughput]`: measures keyrotd's in-process sign and verify beside jwt-kit's on the same claims,
+/// and `Sign` round trips over the control socket with one and with many concurrent clients. Run it as
+/// `Benchmarks/run` (release builds); it prints a Markdown table for BENCHMARKS.md.
 struct KeyrotBench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "keyrot-bench")
+    static let configuration = CommandConfiguration(
+        commandName: "throughput",
+        abstract: "In-process sign and verify beside jwt-kit, and Sign over the control socket (the default)."
+    )
 
     @Option(help: "Seconds per measurement.") var seconds: Double = 1
     @Option(help: "Rounds per measurement; the median is reported.") var rounds: Int = 5

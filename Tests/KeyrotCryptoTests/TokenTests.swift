@@ -237,6 +237,30 @@ import Testing
         #expect(result == .failure(TokenFailure(.malformed)))
     }
 
+    @Test func aTokenWithoutKidIsTriedAgainstTheSigningKeyFirstThenTheNewest() throws {
+        var lab = try TokenLab()
+        let pending = KeyRecord(workspace: TokenLab.acme, keyID: "acme.5", state: .pending, createdAt: TokenLab.now)
+        lab.keys.append(pending)
+        lab.secrets[pending.keyID] = try SecureRandom.secret(count: 32)
+        let claims = #"{"user_id":"u","exp":\#(now + 300)}"#
+        func keysTried(signedBy keyID: String) -> [String] {
+            var tried: [String] = []
+            let token = lab.forge(header: #"{"alg":"HS256"}"#, claims: claims, keyID: keyID)
+            let result = TokenRules.verify(token, ring: KeyRing(keys: lab.keys), policy: lab.policy, now: TokenLab.now)
+            {
+                key,
+                input,
+                signature in
+                tried.append(key.keyID)
+                return HMAC.isValid(signature, for: input.utf8, key: lab.secrets[key.keyID]!, algorithm: key.algorithm)
+            }
+            #expect((try? result.get())?.keyID == keyID)
+            return tried
+        }
+        #expect(keysTried(signedBy: "acme.4") == ["acme.4"])
+        #expect(keysTried(signedBy: "acme.3") == ["acme.4", "acme.5", "acme.3"])
+    }
+
     @Test func theClockSkewLeewayAppliesBothWays() throws {
         let lab = try TokenLab()
         let header = #"{"alg":"HS256","kid":"acme.4"}"#

@@ -38,6 +38,13 @@ import Testing
         #expect(try fixture.shell("PRAGMA journal_mode") == "wal")
     }
 
+    @Test func everyCommitIsFlushedToDiskBeforeItReturns() throws {
+        let fixture = try StoreFixture()
+        // 2 is FULL: in WAL mode, NORMAL (1) would let a power cut undo rotations already reported as done.
+        #expect(try fixture.store.pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 2)
+        #expect(try fixture.store.pool.read { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 2)
+    }
+
     @Test func reopeningAppliesNothingTwice() throws {
         let fixture = try StoreFixture()
         try fixture.store.createWorkspace(

@@ -56,6 +56,11 @@ public final class RawSocket: @unchecked Sendable {
         return try receiveNow()
     }
 
+    /// Sends `bytes` as they are, blocking the calling thread (see ``exchangeBlocking(_:)``).
+    public func sendBlocking(_ bytes: [UInt8]) throws {
+        try sendNow(bytes)
+    }
+
     private func sendNow(_ bytes: [UInt8]) throws {
         let data = Array(bytes)
         var offset = 0

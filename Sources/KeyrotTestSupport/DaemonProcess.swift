@@ -61,6 +61,7 @@ public final class DaemonProcess: @unchecked Sendable {
             if Date() > deadline { return nil }
             try await Task.sleep(for: .milliseconds(10))
         }
+        process.waitUntilExit()  // returns at once now; see `deinit`
         return process.terminationStatus
     }
 
@@ -75,9 +76,10 @@ public final class DaemonProcess: @unchecked Sendable {
     }
 
     deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        // Always, even for a process that has ended: only `waitUntilExit` lets go of the run-loop source through
+        // which Foundation's `Process` holds on to itself on Linux; without it every `Process` leaks (the cycle
+        // swift-corelibs-foundation#2631 breaks only there; LeakSanitizer reports it).
+        process.waitUntilExit()
     }
 }

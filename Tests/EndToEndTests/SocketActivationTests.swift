@@ -15,10 +15,14 @@ import Glibc
         try "[workspace.acme]\nrotate_every = \"1h\"\n"
             .write(toFile: directory.path("keyrotd.toml"), atomically: true, encoding: .utf8)
         let socket = directory.path("activated.sock")
+        // systemd-socket-activate hands the daemon only the variables it is told to pass on: a sanitized build's
+        // options (suppressions, say) among them.
+        let passedOn = ["ASAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS"]
+            .filter { ProcessInfo.processInfo.environment[$0] != nil }.map { "--setenv=\($0)" }
         let daemon = try SpawnedProcess(
             "/usr/bin/systemd-socket-activate",
-            [
-                "--listen=\(socket)", "--fdname=control", DaemonProcess.builtBinary, "--dev",
+            ["--listen=\(socket)", "--fdname=control"] + passedOn + [
+                DaemonProcess.builtBinary, "--dev",
                 "--state-dir", directory.path("state"), "--config", directory.path("keyrotd.toml"),
             ],
             logFile: directory.path("log")

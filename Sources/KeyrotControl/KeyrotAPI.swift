@@ -161,6 +161,38 @@ public enum KeyrotAPI {
             self.ttl = ttl
             self.claims = claims
         }
+
+        private enum CodingKeys: String, CodingKey { case workspace, user_id, ttl, claims }
+
+        /// Reads `claims` as strings, numbers and booleans only, the values a claim may have; a nested array,
+        /// object or null is an invalid parameter.
+        ///
+        /// - Important: Not as `JSONValue`s: reading any JSON value tries each type in turn at every level, and
+        ///   each failed try costs as much as the level is deep, so a few kilobytes of brackets from a peer would
+        ///   hold up the server for seconds.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            workspace = try container.decode(String.self, forKey: .workspace)
+            user_id = try container.decode(String.self, forKey: .user_id)
+            ttl = try container.decodeIfPresent(String.self, forKey: .ttl)
+            claims = try container.decodeIfPresent([String: ScalarClaim].self, forKey: .claims)?.mapValues(\.value)
+        }
+
+        /// A claim value as a peer sends it: a string, a number or a boolean, tried in that order.
+        private struct ScalarClaim: Decodable {
+            var value: JSONValue
+
+            init(from decoder: any Decoder) throws {
+                let container = try decoder.singleValueContainer()
+                if let text = try? container.decode(String.self) {
+                    value = .string(text)
+                } else if let number = try? container.decode(Double.self) {
+                    value = .number(number)
+                } else {
+                    value = .bool(try container.decode(Bool.self))
+                }
+            }
+        }
     }
 
     public struct SignResult: Codable, Hashable, Sendable {

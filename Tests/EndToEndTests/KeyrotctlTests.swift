@@ -42,6 +42,18 @@ import Glibc
             try ProcessResult.run(DaemonProcess.builtControlBinary, ["--socket", socket] + arguments, input: input)
         }
 
+        /// keyrotctl run as uid and gid 65534 (nobody), without supplementary groups.
+        func asNobody(_ arguments: [String]) throws -> ProcessResult {
+            try ProcessResult.run(
+                "setpriv",
+                [
+                    "--reuid=65534", "--regid=65534", "--clear-groups", DaemonProcess.builtControlBinary, "--socket",
+                    socket,
+                ]
+                    + arguments
+            )
+        }
+
         func stop() async throws {
             process.send(SIGTERM)
             #expect(try await process.waitForExit(timeout: 2) == 0, "log: \(process.log)")
@@ -197,25 +209,15 @@ import Glibc
             configuration: "[workspace.acme]\nsigners = [\"uid:65534\"]\n\n[workspace.other]\n"
         )
         chmod(daemon.socket, 0o666)  // let uid 65534 reach the socket; authorization is keyrotd's to do
-        func asNobody(_ arguments: [String]) throws -> ProcessResult {
-            try ProcessResult.run(
-                "setpriv",
-                [
-                    "--reuid=65534", "--regid=65534", "--clear-groups", DaemonProcess.builtControlBinary, "--socket",
-                    daemon.socket,
-                ]
-                    + arguments
-            )
-        }
-        let rotate = try asNobody(["rotate", "acme"])
+        let rotate = try daemon.asNobody(["rotate", "acme"])
         #expect(rotate.status == 77, "\(rotate.standardError)")
         #expect(rotate.standardError.contains("permission denied for io.keyrotd.Rotate (uid 65534)"))
-        let sign = try asNobody(["sign", "acme", "--user-id", "u"])
+        let sign = try daemon.asNobody(["sign", "acme", "--user-id", "u"])
         #expect(sign.status == 0, "\(sign.standardError)")
         #expect(sign.standardOutput.hasPrefix("eyJ"))
-        #expect(try asNobody(["sign", "other", "--user-id", "u"]).status == 77)
+        #expect(try daemon.asNobody(["sign", "other", "--user-id", "u"]).status == 77)
         // Whether a workspace exists is for administrators to know.
-        let unknown = try asNobody(["sign", "no-such-workspace", "--user-id", "u"])
+        let unknown = try daemon.asNobody(["sign", "no-such-workspace", "--user-id", "u"])
         #expect(unknown.status == 77, "\(unknown.standardError)")
         #expect(
             try daemon.ctl(["--json", "history", "acme"]).standardOutput.contains("\"event\" : \"rotated\"") == false

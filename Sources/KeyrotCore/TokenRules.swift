@@ -121,7 +121,9 @@ public enum TokenRules {
         }
 
         guard let claimBytes = Base64URL.decode(parts[1]), Self.isUTF8(claimBytes),
-            let claims = try? JSONDecoder().decode(ReceivedClaims.self, from: Data(claimBytes))
+            let claims = try? JSONDecoder().decode(ReceivedClaims.self, from: Data(claimBytes)),
+            !mayRepeat(claimNames, in: claimBytes)
+                || lastMembers(of: claimBytes, agreeWith: claims)
         else { return .failure(TokenFailure(.malformed, keyID: key.keyID)) }
         // NumericDates must be finite and within ±2^53 s (exactly representable): anything else is malformed,
         // never a trap when converted.
@@ -151,14 +153,17 @@ public enum TokenRules {
     }
 
     private static func decodeHeader(_ segment: Substring) -> ReceivedHeader? {
-        guard let bytes = Base64URL.decode(segment), isUTF8(bytes) else { return nil }
-        return try? JSONDecoder().decode(ReceivedHeader.self, from: Data(bytes))
+        guard let bytes = Base64URL.decode(segment), isUTF8(bytes),
+            let header = try? JSONDecoder().decode(ReceivedHeader.self, from: Data(bytes)),
+            !mayRepeat(headerNames, in: bytes) || lastMembers(of: bytes, agreeWith: header)
+        else { return nil }
+        return header
     }
 
     /// Whether `bytes` are valid UTF-8, as RFC 7515 §5.2 asks of a header and RFC 7519 §7.2 of the claims:
     /// `JSONDecoder` checks only the strings it is asked to decode, so a member it skips could carry any bytes.
     private static func isUTF8(_ bytes: [UInt8]) -> Bool {
-        String(validating: bytes, as: UTF8.self) != nil
+        bytes.allSatisfy { $0 < 0x80 } || String(validating: bytes, as: UTF8.self) != nil
     }
 
     /// The header segment keyrotd writes for `key`: a token carrying exactly it needs no JSON parsing.

@@ -65,7 +65,8 @@ public struct ByteMutator: Sendable {
             replaceDigits(in: &bytes, at: position, using: &generator)
         case 9:
             let opener = [Array("[".utf8), Array(#"{"a":"#.utf8)].randomElement(using: &generator)!
-            let depth = [8, 600, maximumLength / opener.count].randomElement(using: &generator)!
+            // 500 stays under JSONDecoder's limit of 512 levels, where costs that grow with depth show; 600 is over it.
+            let depth = [8, 500, 600, maximumLength / opener.count].randomElement(using: &generator)!
             bytes.insert(contentsOf: Self.repeated(opener, depth), at: position)
         default:
             bytes.insert(contentsOf: Self.hostileFragments.randomElement(using: &generator)!, at: position)

@@ -1,7 +1,8 @@
 import Foundation
 
-/// A time-bounded fuzz run: calls a property with fresh seeded inputs until its time is up, and collects the
-/// inputs that broke it.
+/// A time-bounded fuzz run: calls a property with fresh seeded inputs until its time is up (and at least
+/// ``minimumCases`` have run, however slow the machine), and collects the inputs that broke it. One campaign runs at
+/// a time in a test process; the others wait their turn.
 ///
 /// Every case has its own seed; the first case of a campaign uses the campaign's seed itself, so
 /// `KEYROT_FUZZ_SEED=<a failing case's seed>` replays that case first. `KEYROT_FUZZ_SECONDS` sets how long each
@@ -14,16 +15,20 @@ public struct FuzzCampaign: Sendable {
     public let name: String
     public let seed: UInt64
     public let duration: Duration
+    /// The cases run even when they take longer than ``duration``.
+    public let minimumCases: Int
     /// At most this many violations are collected before the campaign stops early.
     public let maximumViolations = 5
 
-    /// A campaign of `defaultSeconds` unless `KEYROT_FUZZ_SECONDS` says otherwise.
+    /// A campaign of `defaultSeconds` unless `KEYROT_FUZZ_SECONDS` says otherwise, and of `minimumCases` at least.
     public init(
         _ name: String,
         defaultSeconds: Double = 3,
+        minimumCases: Int = 100,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) {
         self.name = name
+        self.minimumCases = minimumCases
         seed = environment["KEYROT_FUZZ_SEED"].flatMap(Self.parseSeed) ?? UInt64.random(in: .min ... .max)
         let seconds = environment["KEYROT_FUZZ_SECONDS"].flatMap(Double.init) ?? defaultSeconds
         duration = .milliseconds(Int64(max(seconds, 0.05) * 1000))
@@ -45,19 +50,21 @@ public struct FuzzCampaign: Sendable {
         }
     }
 
-    /// Runs `property` on fresh cases until the campaign's time is up.
+    /// Runs `property` on fresh cases until the campaign's time is up, once it has its turn.
     public func run(_ property: (inout SeededGenerator) async throws -> Void) async -> Report {
+        await FuzzTurns.shared.take()
         FileHandle.standardError.write(Data("fuzz \(name): seed \(hex(seed)), \(duration)\n".utf8))
         var report = Report(name: name, seed: seed)
         let clock = ContinuousClock()
         let deadline = clock.now + duration
-        while clock.now < deadline, report.violations.count < maximumViolations {
+        while clock.now < deadline || report.cases < minimumCases, report.violations.count < maximumViolations {
             let caseSeed = report.cases == 0 ? seed : Self.seed(ofCase: report.cases, from: seed)
             var generator = SeededGenerator(seed: caseSeed)
             do { try await property(&generator) } catch { report.violations.append((caseSeed, "\(error)")) }
             report.cases += 1
         }
         FileHandle.standardError.write(Data("\(report)\n".utf8))
+        await FuzzTurns.shared.give()
         return report
     }
 

@@ -16,6 +16,19 @@ import Testing
         case invalidUTF8InASkippedHeaderMember
         /// The same in a claim keyrotd does not read.
         case invalidUTF8InASkippedClaim
+        /// `user_id` twice, as the re-signing fuzzer wrote it: keyrotd read the first (`u`), PyJWT reads the last
+        /// (`user-42`).
+        case twoUserIDs
+        /// The second `user_id` spelled with an escape, so the bytes `"user_id"` appear once.
+        case twoUserIDsOneEscaped
+        /// `exp` twice: unexpired to keyrotd, expired to a reader that keeps the last.
+        case twoExpiries
+        /// `alg` twice in a header: HS256 to keyrotd, `none` to a reader that keeps the last.
+        case twoAlgorithms
+        /// An `iat` of `null`, as the re-signing fuzzer wrote it: keyrotd took it for no `iat`; PyJWT refuses it.
+        case nullIssuedAt
+        /// A `kid` of `null`: keyrotd took it for no `kid` and tried every key.
+        case nullKeyID
 
         var testDescription: String { rawValue }
 
@@ -34,6 +47,20 @@ import Testing
                     header: header + Array(#","":"a"#.utf8) + [0x8E] + Array(#""}"#.utf8),
                     claims: claims + [0x7D]
                 )
+            case .twoUserIDs:
+                let found = #"{"user_id":"u","iat":1795600000,"exp":17955600900,"iat":1795600000,"user_id":"user-42"}"#
+                return lab.forge(header: header + [0x7D], claims: Array(found.utf8))
+            case .twoUserIDsOneEscaped:
+                return lab.forge(header: header + [0x7D], claims: claims + Array(#","user\u005fid":"admin"}"#.utf8))
+            case .twoExpiries:
+                return lab.forge(header: header + [0x7D], claims: claims + Array(#","exp":\#(now - 3600)}"#.utf8))
+            case .twoAlgorithms:
+                return lab.forge(header: header + Array(#","alg":"none"}"#.utf8), claims: claims + [0x7D])
+            case .nullIssuedAt:
+                let found = #"{"user_id":"u","iat":null,"exp":\#(now + 300)}"#
+                return lab.forge(header: #"{"alg":"HS256","typ":"JWT"}"#, claims: found)
+            case .nullKeyID:
+                return lab.forge(header: Array(#"{"alg":"HS256","kid":null}"#.utf8), claims: claims + [0x7D])
             case .invalidUTF8InASkippedClaim:
                 return lab.forge(
                     header: header + [0x7D],
@@ -69,5 +96,18 @@ import Testing
         let token = try found.token(from: lab)
         #expect(lab.reason(token) == .malformed)
         #expect(lab.verify(token, recognisingHeaders: true) == lab.verify(token))
+    }
+}
+
+extension TokenFuzzRegressionTests {
+    /// Claims that take the second reading (an escape, or a name twice) and read the same both ways still verify.
+    @Test(arguments: [
+        #"{"exp":1795600900,"user_id":"line\nbreak"}"#, #"{"exp":1795600900,"user\u005fid":"u"}"#,
+        #"{"exp":1795600900,"user_id":"u","user_id":"u"}"#, #"{"exp":1795600900,"user_id":"u","note":"\"user_id\""}"#,
+    ])
+    func claimsThatReadTheSameBothWaysVerify(claims: String) throws {
+        let lab = try TokenLab()
+        let token = lab.forge(header: #"{"alg":"HS256","kid":"acme.4"}"#, claims: claims)
+        #expect(throws: Never.self) { try lab.verify(token).get() }
     }
 }

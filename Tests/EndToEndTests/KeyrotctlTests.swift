@@ -32,8 +32,11 @@ import Glibc
                 logFile: directory.path("log")
             )
             let socket = directory.path("sock/control.sock")
+            // Up once it answers and has its final mode (the daemon sets 0660 just after it starts listening, so a
+            // test's own chmod before that would be undone).
             let up = try await DaemonProcess.eventually(timeout: 20) {
-                FileManager.default.fileExists(atPath: socket) && (try? RawSocket(path: socket)) != nil
+                let mode = (try? FileManager.default.attributesOfItem(atPath: socket)[.posixPermissions]) as? Int
+                return mode == 0o660 && (try? RawSocket(path: socket)) != nil
             }
             guard up else { throw RawSocketError.failed("daemon did not start: \(process.log)", 0) }
         }

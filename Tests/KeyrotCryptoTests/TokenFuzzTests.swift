@@ -186,7 +186,9 @@ import Testing
         }
         // JSONDecoder does not look inside the strings of members it skips, so a raw control character or a lone
         // surrogate escape there passes; only a key holder can sign such JSON, and keyrotd lets it be. The stricter
-        // reading then fails, and there is nothing to compare.
+        // reading then fails, and there is nothing to compare. JSONSerialization drops a byte order mark that
+        // starts a string (a key too), so it is no independent reader of JSON holding one.
+        guard !Self.holdsAByteOrderMark(header), !Self.holdsAByteOrderMark(claims) else { return }
         guard let headerObject = try? JSONSerialization.jsonObject(with: Data(header)) as? [String: Any],
             let claimsObject = try? JSONSerialization.jsonObject(with: Data(claims)) as? [String: Any]
         else { return }
@@ -207,6 +209,12 @@ import Testing
                 throw FuzzViolation("verified despite \(time) \(value)", input: signed)
             }
         }
+    }
+
+    /// Whether `json` holds U+FEFF, raw or escaped.
+    static func holdsAByteOrderMark(_ json: [UInt8]) -> Bool {
+        json.firstRange(of: [0xEF, 0xBB, 0xBF]) != nil
+            || String(decoding: json, as: UTF8.self).lowercased().contains(#"\ufeff"#)
     }
 
     /// A request with a random user id (any Unicode, control characters included), TTL and extra claims.

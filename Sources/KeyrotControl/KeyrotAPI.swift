@@ -1,5 +1,7 @@
 // The wire names are the interface file's (snake_case), on purpose.
 
+import KeyrotCore
+
 /// The parameters and results of `io.keyrotd` methods, exactly as `io.keyrotd.varlink` declares them; the daemon
 /// answers with them and `keyrotctl` sends and reads them.
 public enum KeyrotAPI {
@@ -164,7 +166,7 @@ public enum KeyrotAPI {
 
         private enum CodingKeys: String, CodingKey { case workspace, user_id, ttl, claims }
 
-        /// Reads `claims` as strings, numbers and booleans only, the values a claim may have; a nested array,
+        /// Reads `claims` as the core's ``KeyrotCore/ClaimValue``s (a string, a number or a boolean); a nested array,
         /// object or null is an invalid parameter.
         ///
         /// - Important: Not as `JSONValue`s: reading any JSON value tries each type in turn at every level, and
@@ -175,21 +177,11 @@ public enum KeyrotAPI {
             workspace = try container.decode(String.self, forKey: .workspace)
             user_id = try container.decode(String.self, forKey: .user_id)
             ttl = try container.decodeIfPresent(String.self, forKey: .ttl)
-            claims = try container.decodeIfPresent([String: ScalarClaim].self, forKey: .claims)?.mapValues(\.value)
-        }
-
-        /// A claim value as a peer sends it: a string, a number or a boolean, tried in that order.
-        private struct ScalarClaim: Decodable {
-            var value: JSONValue
-
-            init(from decoder: any Decoder) throws {
-                let container = try decoder.singleValueContainer()
-                if let text = try? container.decode(String.self) {
-                    value = .string(text)
-                } else if let number = try? container.decode(Double.self) {
-                    value = .number(number)
-                } else {
-                    value = .bool(try container.decode(Bool.self))
+            claims = try container.decodeIfPresent([String: ClaimValue].self, forKey: .claims)?.mapValues { claim in
+                switch claim {
+                case .string(let text): .string(text)
+                case .number(let number): .number(number)
+                case .bool(let flag): .bool(flag)
                 }
             }
         }

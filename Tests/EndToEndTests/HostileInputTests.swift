@@ -114,10 +114,7 @@ import Glibc
             }
         }
         #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
-        #expect(try await Self.status(daemon.socket))
-        let after = try Self.residentKiB(of: daemon.process.pid)
-        #expect(after - before < 64 * 1024, "VmRSS grew from \(before) KiB to \(after) KiB")
-        try await daemon.stop()
+        try await Self.expectUnharmed(daemon, residentBefore: before)
     }
 
     @Test func abandonedConnectionFlood() async throws {
@@ -158,12 +155,9 @@ import Glibc
                 return
             }
         }
-        #expect(try await Self.status(daemon.socket))
         let sign = try daemon.ctl(["sign", "acme", "--user-id", "after"])
         #expect(sign.status == 0, "\(sign.standardError)")
-        let after = try Self.residentKiB(of: pid)
-        #expect(after - before < 64 * 1024, "VmRSS grew from \(before) KiB to \(after) KiB")
-        try await daemon.stop()
+        try await Self.expectUnharmed(daemon, residentBefore: before)
     }
 
     @Test func mutatedCallsFuzz() async throws {
@@ -213,14 +207,12 @@ import Glibc
             guard daemon.process.isRunning else { throw FuzzViolation("keyrotd died", input: message) }
         }
         #expect(report.violations.isEmpty, "\(report); log: \(daemon.process.log.suffix(2000))")
-        #expect(try await Self.status(daemon.socket))
-        let after = try Self.residentKiB(of: daemon.process.pid)
-        #expect(after - before < 64 * 1024, "VmRSS grew from \(before) KiB to \(after) KiB")
-        try await daemon.stop()
+        try await Self.expectUnharmed(daemon, residentBefore: before)
     }
 
     @Test func halfSentMessagesHeldOpen() async throws {
         let daemon = try await KeyrotctlTests.RunningDaemon(configuration: Self.configuration)
+        let before = try Self.residentKiB(of: daemon.process.pid)
         var held: [RawSocket] = []
         for index in 0..<40 {
             let socket = try RawSocket(path: daemon.socket)
@@ -240,8 +232,7 @@ import Glibc
             #expect(try await socket.receive()?.contains(#""token":"eyJ"#) == true)
         }
         held.removeAll()
-        #expect(daemon.process.isRunning)
-        try await daemon.stop()
+        try await Self.expectUnharmed(daemon, residentBefore: before)
     }
 
     /// The `token` parameter of a call, as the standard JSON reader reads it.
@@ -303,6 +294,16 @@ import Glibc
         // Closed, or still serving: a second call tells at once (waiting for end of stream would take the timeout).
         try? await socket.send(message: #"{"method":"io.keyrotd.Status"}"#)
         return (try? await socket.receive()) == nil ? .refusedAndClosed : .error(error)
+    }
+
+    /// Expects the daemon to have come through: running, answering `Status` on a fresh connection, its resident set
+    /// less than 64 MiB over `before` (KiB); then stops it, which must be clean.
+    static func expectUnharmed(_ daemon: KeyrotctlTests.RunningDaemon, residentBefore before: Int) async throws {
+        #expect(daemon.process.isRunning, "log: \(daemon.process.log.suffix(2000))")
+        #expect(try await status(daemon.socket))
+        let after = try residentKiB(of: daemon.process.pid)
+        #expect(after - before < 64 * 1024, "VmRSS grew from \(before) KiB to \(after) KiB")
+        try await daemon.stop()
     }
 
     /// Whether a fresh connection gets an answer to `io.keyrotd.Status`.

@@ -151,6 +151,7 @@ public enum KeyrotAPI {
         public init() {}
     }
 
+    /// `Sign`'s parameters: whose token, for how long, with which extra claims.
     public struct SignParameters: Codable, Hashable, Sendable {
         public var workspace: String
         public var user_id: String
@@ -164,6 +165,7 @@ public enum KeyrotAPI {
             self.claims = claims
         }
 
+        /// The members, by their wire names.
         private enum CodingKeys: String, CodingKey { case workspace, user_id, ttl, claims }
 
         /// Reads `claims` as the core's ``KeyrotCore/ClaimValue``s (a string, a number or a boolean); a nested array,

@@ -1,4 +1,8 @@
 /// Any JSON value, for varlink's `object` parameters (a token's claims) and for error parameters.
+///
+/// - Important: Decoding one tries each type in turn at every level of nesting, and each failed try costs as much
+///   as the level is deep: keep it away from what a peer sends (``KeyrotAPI/SignParameters`` reads a call's claims
+///   as scalars).
 public enum JSONValue: Hashable, Sendable, Codable {
     case null
     case bool(Bool)

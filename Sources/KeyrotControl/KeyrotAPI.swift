@@ -1,5 +1,7 @@
 // The wire names are the interface file's (snake_case), on purpose.
 
+import KeyrotCore
+
 /// The parameters and results of `io.keyrotd` methods, exactly as `io.keyrotd.varlink` declares them; the daemon
 /// answers with them and `keyrotctl` sends and reads them.
 public enum KeyrotAPI {
@@ -150,6 +152,7 @@ public enum KeyrotAPI {
         public init() {}
     }
 
+    /// `Sign`'s parameters: whose token, for how long, with which extra claims.
     public struct SignParameters: Codable, Hashable, Sendable {
         public var workspace: String
         public var user_id: String
@@ -161,6 +164,29 @@ public enum KeyrotAPI {
             self.user_id = user_id
             self.ttl = ttl
             self.claims = claims
+        }
+
+        /// The members, by their wire names.
+        private enum CodingKeys: String, CodingKey { case workspace, user_id, ttl, claims }
+
+        /// Reads `claims` as the core's ``KeyrotCore/ClaimValue``s (a string, a number or a boolean); a nested array,
+        /// object or null is an invalid parameter.
+        ///
+        /// - Important: Not as `JSONValue`s: reading any JSON value tries each type in turn at every level, and
+        ///   each failed try costs as much as the level is deep, so a few kilobytes of brackets from a peer would
+        ///   hold up the server for seconds.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            workspace = try container.decode(String.self, forKey: .workspace)
+            user_id = try container.decode(String.self, forKey: .user_id)
+            ttl = try container.decodeIfPresent(String.self, forKey: .ttl)
+            claims = try container.decodeIfPresent([String: ClaimValue].self, forKey: .claims)?.mapValues { claim in
+                switch claim {
+                case .string(let text): .string(text)
+                case .number(let number): .number(number)
+                case .bool(let flag): .bool(flag)
+                }
+            }
         }
     }
 

@@ -11,7 +11,8 @@ extension TokenRules {
         }
     }
 
-    /// A received JOSE header: `alg` must be a string, `kid` a string if present; `crit` is noted, not understood.
+    /// A received JOSE header: `alg` must be a string, `kid` a string if present (`null` is not absent); `crit` is
+    /// noted, not understood.
     struct ReceivedHeader: Decodable {
         var alg: String
         var kid: String?
@@ -28,12 +29,13 @@ extension TokenRules {
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             alg = try container.decode(String.self, forKey: .alg)
-            kid = try container.decodeIfPresent(String.self, forKey: .kid)
+            kid = container.contains(.kid) ? try container.decode(String.self, forKey: .kid) : nil
             crit = container.contains(.crit) ? true : nil
         }
     }
 
-    /// The claims keyrotd checks: the registered times must be numbers; `user_id` counts only as a string.
+    /// The claims keyrotd checks: the registered times must be numbers if present (`null` is not absent: a reader
+    /// that kept it would refuse the token); `user_id` counts only as a string.
     struct ReceivedClaims: Decodable {
         var userID: String?
         var exp: Double?
@@ -48,9 +50,12 @@ extension TokenRules {
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             userID = try container.decodeIfPresent(LenientString.self, forKey: .userID)?.value
-            exp = try container.decodeIfPresent(Double.self, forKey: .exp)
-            nbf = try container.decodeIfPresent(Double.self, forKey: .nbf)
-            iat = try container.decodeIfPresent(Double.self, forKey: .iat)
+            func time(_ key: CodingKeys) throws -> Double? {
+                container.contains(key) ? try container.decode(Double.self, forKey: key) : nil
+            }
+            exp = try time(.exp)
+            nbf = try time(.nbf)
+            iat = try time(.iat)
         }
     }
 

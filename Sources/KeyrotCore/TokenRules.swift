@@ -11,12 +11,15 @@ public enum TokenRules {
     public static let maximumExtraClaimsSize = 4096
     /// Claims keyrotd sets itself and a caller can never supply.
     public static let reservedClaims: Set<String> = ["user_id", "iat", "exp", "nbf"]
+    /// The latest (and, negated, the earliest) NumericDate keyrotd reads: 2^53 s, the last a double holds exactly.
+    /// Beyond it a time is malformed, so keyrotd never signs a token that expires later.
+    public static let latestNumericDate: Int64 = 9_007_199_254_740_992
 
     /// The signing input (`base64url(header).base64url(claims)`) of a token for `request`, to be signed with
     /// `key` (and its algorithm) at `now`, and the expiry it carries.
     ///
     /// - Throws: ``KeyrotError/invalidTokenRequest(_:)`` for an empty or oversized `user_id`, a reserved or
-    ///   oversized extra claim, or a non-positive TTL.
+    ///   oversized extra claim, a non-positive TTL, or one that reaches past ``latestNumericDate``.
     public static func signingInput(
         for request: TokenRequest,
         key: KeyRecord,
@@ -33,6 +36,9 @@ public enum TokenRules {
         let ttl = min(request.ttl ?? policy.tokenTTL, policy.maxTokenTTL)
         guard ttl.seconds >= 1 else { throw .invalidTokenRequest("ttl must be at least 1s") }
         let expiresAt = now + ttl
+        guard expiresAt.secondsSinceEpoch <= latestNumericDate else {
+            throw .invalidTokenRequest("ttl reaches beyond the latest time a token can carry (\(latestNumericDate))")
+        }
 
         // Members in key order, so equal inputs give equal tokens: {"exp":…,"iat":…,"user_id":…,EXTRA…}.
         var claims: [UInt8] = [UInt8(ascii: "{")]
@@ -78,9 +84,10 @@ public enum TokenRules {
             let secondDot = utf8[utf8.index(after: firstDot)...].firstIndex(of: UInt8(ascii: ".")),
             !utf8[utf8.index(after: secondDot)...].contains(UInt8(ascii: "."))
         else { return .failure(TokenFailure(.malformed)) }
+        // Cut by bytes: `String.index(after:)` steps a whole Character, and a dot followed by a combining mark or
+        // a joiner is one Character, which would drop those bytes from the segment after it.
         let parts = [
-            token[..<firstDot], token[token.index(after: firstDot)..<secondDot],
-            token[token.index(after: secondDot)...],
+            token[..<firstDot], token[utf8.index(after: firstDot)..<secondDot], token[utf8.index(after: secondDot)...],
         ]
         // Recognised by bytes: an ASCII segment equal to keyrotd's own is that segment (String equality is
         // canonical-equivalence, which would let look-alike Unicode through).
@@ -116,13 +123,15 @@ public enum TokenRules {
             return .failure(TokenFailure(.badSignature, keyID: header.kid))
         }
 
-        guard let claimBytes = Base64URL.decode(parts[1]),
-            let claims = try? JSONDecoder().decode(ReceivedClaims.self, from: Data(claimBytes))
+        guard let claimBytes = Base64URL.decode(parts[1]), Self.isUTF8(claimBytes),
+            let claims = try? JSONDecoder().decode(ReceivedClaims.self, from: Data(claimBytes)),
+            !mayRepeat(claimNames, in: claimBytes)
+                || lastMembers(of: claimBytes, agreeWith: claims)
         else { return .failure(TokenFailure(.malformed, keyID: key.keyID)) }
         // NumericDates must be finite and within ±2^53 s (exactly representable): anything else is malformed,
         // never a trap when converted.
         let numericDates = [claims.exp, claims.nbf, claims.iat].compactMap { $0 }
-        guard numericDates.allSatisfy({ $0.isFinite && abs($0) <= 9_007_199_254_740_992 }) else {
+        guard numericDates.allSatisfy({ $0.isFinite && abs($0) <= Double(latestNumericDate) }) else {
             return .failure(TokenFailure(.malformed, keyID: key.keyID))
         }
         let leeway = Double(policy.clockSkew.seconds)
@@ -147,8 +156,17 @@ public enum TokenRules {
     }
 
     private static func decodeHeader(_ segment: Substring) -> ReceivedHeader? {
-        guard let bytes = Base64URL.decode(segment) else { return nil }
-        return try? JSONDecoder().decode(ReceivedHeader.self, from: Data(bytes))
+        guard let bytes = Base64URL.decode(segment), isUTF8(bytes),
+            let header = try? JSONDecoder().decode(ReceivedHeader.self, from: Data(bytes)),
+            !mayRepeat(headerNames, in: bytes) || lastMembers(of: bytes, agreeWith: header)
+        else { return nil }
+        return header
+    }
+
+    /// Whether `bytes` are valid UTF-8, as RFC 7515 §5.2 asks of a header and RFC 7519 §7.2 of the claims:
+    /// `JSONDecoder` checks only the strings it is asked to decode, so a member it skips could carry any bytes.
+    private static func isUTF8(_ bytes: [UInt8]) -> Bool {
+        bytes.allSatisfy { $0 < 0x80 } || String(validating: bytes, as: UTF8.self) != nil
     }
 
     /// The header segment keyrotd writes for `key`: a token carrying exactly it needs no JSON parsing.

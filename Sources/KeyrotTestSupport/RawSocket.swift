@@ -78,7 +78,8 @@ public final class RawSocket: @unchecked Sendable {
         var byte: UInt8 = 0
         while true {
             let count = recv(descriptor, &byte, 1, 0)
-            if count == 0 { return nil }
+            // A peer that closes with bytes of ours unread resets the connection instead of ending it.
+            if count == 0 || (count < 0 && errno == ECONNRESET && reply.isEmpty) { return nil }
             guard count == 1 else { throw RawSocketError.failed("recv", errno) }
             if byte == 0 { return String(decoding: reply, as: UTF8.self) }
             reply.append(byte)
@@ -87,7 +88,8 @@ public final class RawSocket: @unchecked Sendable {
 
     private func closedNow() -> Bool {
         var byte: UInt8 = 0
-        return recv(descriptor, &byte, 1, 0) == 0
+        let count = recv(descriptor, &byte, 1, 0)
+        return count == 0 || (count < 0 && errno == ECONNRESET)
     }
 }
 

@@ -32,14 +32,29 @@ import Glibc
                 logFile: directory.path("log")
             )
             let socket = directory.path("sock/control.sock")
+            // Up once it answers and has its final mode (the daemon sets 0660 just after it starts listening, so a
+            // test's own chmod before that would be undone).
             let up = try await DaemonProcess.eventually(timeout: 20) {
-                FileManager.default.fileExists(atPath: socket) && (try? RawSocket(path: socket)) != nil
+                let mode = (try? FileManager.default.attributesOfItem(atPath: socket)[.posixPermissions]) as? Int
+                return mode == 0o660 && (try? RawSocket(path: socket)) != nil
             }
             guard up else { throw RawSocketError.failed("daemon did not start: \(process.log)", 0) }
         }
 
         func ctl(_ arguments: [String], input: String = "") throws -> ProcessResult {
             try ProcessResult.run(DaemonProcess.builtControlBinary, ["--socket", socket] + arguments, input: input)
+        }
+
+        /// keyrotctl run as uid and gid 65534 (nobody), without supplementary groups.
+        func asNobody(_ arguments: [String]) throws -> ProcessResult {
+            try ProcessResult.run(
+                "setpriv",
+                [
+                    "--reuid=65534", "--regid=65534", "--clear-groups", DaemonProcess.builtControlBinary, "--socket",
+                    socket,
+                ]
+                    + arguments
+            )
         }
 
         func stop() async throws {
@@ -200,25 +215,15 @@ import Glibc
         // done, so the chmod below is not undone (a race a sanitizer's slowdown made visible).
         #expect(try daemon.ctl(["status"]).status == 0)
         chmod(daemon.socket, 0o666)  // let uid 65534 reach the socket; authorization is keyrotd's to do
-        func asNobody(_ arguments: [String]) throws -> ProcessResult {
-            try ProcessResult.run(
-                "setpriv",
-                [
-                    "--reuid=65534", "--regid=65534", "--clear-groups", DaemonProcess.builtControlBinary, "--socket",
-                    daemon.socket,
-                ]
-                    + arguments
-            )
-        }
-        let rotate = try asNobody(["rotate", "acme"])
+        let rotate = try daemon.asNobody(["rotate", "acme"])
         #expect(rotate.status == 77, "\(rotate.standardError)")
         #expect(rotate.standardError.contains("permission denied for io.keyrotd.Rotate (uid 65534)"))
-        let sign = try asNobody(["sign", "acme", "--user-id", "u"])
+        let sign = try daemon.asNobody(["sign", "acme", "--user-id", "u"])
         #expect(sign.status == 0, "\(sign.standardError)")
         #expect(sign.standardOutput.hasPrefix("eyJ"))
-        #expect(try asNobody(["sign", "other", "--user-id", "u"]).status == 77)
+        #expect(try daemon.asNobody(["sign", "other", "--user-id", "u"]).status == 77)
         // Whether a workspace exists is for administrators to know.
-        let unknown = try asNobody(["sign", "no-such-workspace", "--user-id", "u"])
+        let unknown = try daemon.asNobody(["sign", "no-such-workspace", "--user-id", "u"])
         #expect(unknown.status == 77, "\(unknown.standardError)")
         #expect(
             try daemon.ctl(["--json", "history", "acme"]).standardOutput.contains("\"event\" : \"rotated\"") == false

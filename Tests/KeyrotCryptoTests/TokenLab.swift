@@ -62,16 +62,39 @@ struct TokenLab {
         )
     }
 
-    /// Verifies `token` against the lab's keys at `time`.
-    func verify(_ token: String, at time: Timestamp = now) -> Result<VerifiedToken, TokenFailure> {
-        TokenRules.verify(token, ring: KeyRing(keys: keys), policy: policy, now: time) { key, input, signature in
+    /// Verifies `token` against the lab's keys at `time`; with `recognisingHeaders`, keyrotd's own header segments
+    /// are recognised unparsed, as the daemon does.
+    func verify(
+        _ token: String,
+        at time: Timestamp = now,
+        recognisingHeaders: Bool = false
+    ) -> Result<VerifiedToken, TokenFailure> {
+        TokenRules.verify(
+            token,
+            ring: KeyRing(keys: keys),
+            policy: policy,
+            now: time,
+            knownHeaders: recognisingHeaders ? knownHeaders : [:]
+        ) { key, input, signature in
             HMAC.isValid(signature, for: input.utf8, key: secrets[key.keyID]!, algorithm: key.algorithm)
         }
     }
 
+    /// The header segments keyrotd writes for the lab's keys, as the daemon's token service keeps them.
+    var knownHeaders: [Substring: KnownHeader] {
+        var known: [Substring: KnownHeader] = [:]
+        for key in keys { known[Substring(TokenRules.headerSegment(for: key))] = KnownHeader(for: key) }
+        return known
+    }
+
     /// A token with exactly this header and these claims (JSON text), signed with `secret` (or key `keyID`'s).
     func forge(header: String, claims: String, keyID: String = "acme.4", secret: SecretBytes? = nil) -> String {
-        let input = Base64URL.encode(Array(header.utf8)) + "." + Base64URL.encode(Array(claims.utf8))
+        forge(header: Array(header.utf8), claims: Array(claims.utf8), keyID: keyID, secret: secret)
+    }
+
+    /// A token with exactly these header and claims bytes (valid UTF-8 or not), signed like ``forge(header:claims:keyID:secret:)``.
+    func forge(header: [UInt8], claims: [UInt8], keyID: String = "acme.4", secret: SecretBytes? = nil) -> String {
+        let input = Base64URL.encode(header) + "." + Base64URL.encode(claims)
         let key = secret ?? secrets[keyID]!
         return TokenRules.token(
             signingInput: input,

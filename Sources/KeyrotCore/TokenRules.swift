@@ -101,27 +101,35 @@ public enum TokenRules {
         guard header.crit == nil else { return .failure(TokenFailure(.malformed)) }
 
         // Each key verifies only with its own algorithm: the workspace's when the key was made.
-        let candidates: [KeyRecord]
+        let signingInput = token[token.startIndex..<parts[1].endIndex]
+        let matched: KeyRecord?
         if let keyID = header.kid {
             guard let key = ring.key(withID: keyID) else { return .failure(TokenFailure(.unknownKey, keyID: keyID)) }
             if key.state == .revoked { return .failure(TokenFailure(.revokedKey, keyID: keyID)) }
             guard key.algorithm == algorithm else { return .failure(TokenFailure(.unsupportedAlgorithm, keyID: keyID)) }
             guard key.verifies(at: now) else { return .failure(TokenFailure(.retiredKey, keyID: keyID)) }
-            candidates = [key]
+            matched = signatureMatches(key, signingInput, signature) ? key : nil
         } else {
             guard !policy.requireKeyID else { return .failure(TokenFailure(.unknownKey)) }
-            // The signing key first, then the others newest first: most tokens come from the key that signs now,
-            // and each key tried costs a MAC, so a pile of grace keys costs only the tokens that need them.
-            let verifying = ring.verifyingKeys(at: now).filter { $0.algorithm == algorithm }
-            candidates = verifying.filter { $0.state == .active } + verifying.filter { $0.state != .active }.reversed()
-            guard !candidates.isEmpty || algorithm == policy.algorithm else {
+            func matches(_ key: KeyRecord) -> Bool {
+                key.algorithm == algorithm && key.verifies(at: now) && signatureMatches(key, signingInput, signature)
+            }
+            guard
+                algorithm == policy.algorithm
+                    || ring.keys.contains(where: { $0.algorithm == algorithm && $0.verifies(at: now) })
+            else {
                 return .failure(TokenFailure(.unsupportedAlgorithm))
             }
+            // The signing key first, then the others newest first, with no list made: most tokens come from the key
+            // that signs now, and each key tried costs a MAC, so a pile of grace keys costs only the tokens that
+            // need them.
+            if let signing = ring.signingKey, matches(signing) {
+                matched = signing
+            } else {
+                matched = ring.keys.reversed().first { $0.state != .active && matches($0) }
+            }
         }
-        let signingInput = token[token.startIndex..<parts[1].endIndex]
-        guard let key = candidates.first(where: { signatureMatches($0, signingInput, signature) }) else {
-            return .failure(TokenFailure(.badSignature, keyID: header.kid))
-        }
+        guard let key = matched else { return .failure(TokenFailure(.badSignature, keyID: header.kid)) }
 
         guard let claimBytes = Base64URL.decode(parts[1]), Self.isUTF8(claimBytes),
             let claims = try? JSONDecoder().decode(ReceivedClaims.self, from: Data(claimBytes)),

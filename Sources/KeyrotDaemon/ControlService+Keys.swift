@@ -18,7 +18,7 @@ extension ControlService {
                 at: request.now,
                 actor: request.actor
             )
-            return changed(entries)
+            return changed(entries, movesDeadlinesEarlier: parameters.emergency != true)
         } catch let error where !(error is KeyrotError) {
             let problem = (error as? VarlinkError)?.parameters["reason"]?.text ?? KeyStore.problem(in: error)
             events.report(
@@ -40,15 +40,14 @@ extension ControlService {
         try requireHealthyStore()
         let parameters = try request.parameters(KeyrotAPI.FlagLeakParameters.self)
         let workspace = try workspaceName(parameters.workspace)
-        return changed(
-            try store.flagLeak(
-                workspace,
-                keyID: parameters.key_id,
-                reason: parameters.reason,
-                at: request.now,
-                actor: request.actor
-            )
+        let entries = try store.flagLeak(
+            workspace,
+            keyID: parameters.key_id,
+            reason: parameters.reason,
+            at: request.now,
+            actor: request.actor
         )
+        return changed(entries, movesDeadlinesEarlier: false)
     }
 
     func revoke(_ request: Request) throws -> VarlinkReply {
@@ -56,15 +55,14 @@ extension ControlService {
         try requireHealthyStore()
         let parameters = try request.parameters(KeyrotAPI.RevokeParameters.self)
         let workspace = try workspaceName(parameters.workspace)
-        return changed(
-            try store.revoke(
-                workspace,
-                keyID: parameters.key_id,
-                reason: parameters.reason,
-                at: request.now,
-                actor: request.actor
-            )
+        let entries = try store.revoke(
+            workspace,
+            keyID: parameters.key_id,
+            reason: parameters.reason,
+            at: request.now,
+            actor: request.actor
         )
+        return changed(entries, movesDeadlinesEarlier: false)
     }
 
     func importKey(_ request: Request) throws -> VarlinkReply {
@@ -105,10 +103,15 @@ extension ControlService {
         return .parameters(KeyrotAPI.KeysResult(keys: ring.keys.reversed().map { KeyrotAPI.Key($0, at: request.now) }))
     }
 
-    /// The reply for a change: its audit rows; they are reported, and the scheduler looks at its deadlines again.
-    func changed(_ entries: [AuditEntry]) -> VarlinkReply {
+    /// The reply for a change: its audit rows; they are reported, and the scheduler looks at its deadlines again if
+    /// the change may have brought one forward. A manual rotation opens a grace window that may close before
+    /// anything else is due; an emergency rotation, a revocation or a leak flag only replace a key with one due a
+    /// whole period later, or take a key's deadline away: the scheduler, woken at its old deadline, finds nothing to
+    /// do and plans again. (Each wake-up plans every workspace: with many of them, that is most of what a change
+    /// costs.)
+    func changed(_ entries: [AuditEntry], movesDeadlinesEarlier: Bool) -> VarlinkReply {
         events.report(entries)
-        wake.signal()
+        if movesDeadlinesEarlier { wake.signal() }
         return .parameters(KeyrotAPI.EntriesResult(entries: entries.map(KeyrotAPI.AuditEntry.init)))
     }
 }

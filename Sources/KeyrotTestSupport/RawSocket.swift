@@ -18,9 +18,10 @@ public final class RawSocket: @unchecked Sendable {
         guard descriptor >= 0 else { throw RawSocketError.failed("socket", errno) }
         let result = withUnixSocketAddress(path) { connect(descriptor, $0, $1) }
         guard result == 0 else {
-            let code = errno
-            close(descriptor)
-            throw RawSocketError.failed("connect", code)
+            // No close here: an initializer that throws once every property is set still runs `deinit`, which
+            // closes the descriptor; closing it here as well closed whatever another thread had opened under the
+            // same number meanwhile (an in-process server's accepted connection, another test's socket: EBADF).
+            throw RawSocketError.failed("connect", errno)
         }
         var interval = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1_000_000))
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))

@@ -47,6 +47,7 @@ let package = Package(
             name: "KeyrotControl",
             dependencies: [
                 "KeyrotCore",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

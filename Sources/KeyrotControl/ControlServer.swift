@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
@@ -38,7 +39,10 @@ public final class ControlServer: Service, Sendable {
     let logger: Logger
     let onListening: @Sendable () -> Void
     private let connections = Atomic<Int>(0)
-    private let connectionsByUID = Mutex<[UInt32: Int]>([:])
+    /// Connections per uid, taken and given back from many connections' tasks at once. A pthread mutex
+    /// (`NIOLockedValueBox`) rather than `Synchronization.Mutex`, whose futex-based lock ThreadSanitizer cannot see:
+    /// under a connection flood it reported the counts' updates, each made under the lock, as a race.
+    private let connectionsByUID = NIOLockedValueBox<[UInt32: Int]>([:])
 
     /// How long a connection may keep writing replies after graceful shutdown begins before it is closed.
     static let shutdownDrain = TimeAmount.seconds(2)
@@ -83,12 +87,12 @@ public final class ControlServer: Service, Sendable {
     /// Serves one accepted connection, or refuses it with an error when it is over a limit.
     private func handle(_ accepted: AcceptedConnection, active: Int) async {
         guard let (channel, peer) = accepted.take() else { return }
-        let fromPeer = connectionsByUID.withLock { counts in
+        let fromPeer = connectionsByUID.withLockedValue { counts in
             counts[peer.uid, default: 0] += 1
             return counts[peer.uid]!
         }
         defer {
-            connectionsByUID.withLock { counts in
+            connectionsByUID.withLockedValue { counts in
                 counts[peer.uid]! -= 1
                 if counts[peer.uid] == 0 { counts[peer.uid] = nil }
             }

@@ -66,9 +66,11 @@ import Glibc
         let (directory, arguments) = try setUp("[workspace.acme]\nrotate_every = \"2s\"\ngrace = \"1s\"\n")
         defer { directory.remove() }
         let first = try DaemonProcess(arguments: arguments, logFile: directory.path("log1"))
+        // At least one (a slow poll, under load or a sanitizer, may see the second before it sees the first).
         #expect(
             try await DaemonProcess.eventually(timeout: 20) {
-                (try? shell("SELECT count(*) FROM rotation_history WHERE event = 'rotated'", directory)) == "1"
+                Int((try? shell("SELECT count(*) FROM rotation_history WHERE event = 'rotated'", directory)) ?? "") ?? 0
+                    >= 1
             }
         )
         first.send(SIGKILL)

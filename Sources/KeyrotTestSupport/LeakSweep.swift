@@ -27,9 +27,8 @@ public enum LeakSweep {
     /// The byte strings whose presence in a file means `secret` leaked into it.
     public static func forms(of secret: [UInt8]) -> [[UInt8]] {
         var forms: [[UInt8]] = [secret]
-        let hex = secret.map { String(format: "%02x", $0) }.joined()
-        forms.append(Array(hex.utf8))
-        forms.append(Array(hex.uppercased().utf8))
+        forms.append(Array(secret.hex.utf8))
+        forms.append(Array(secret.hex.uppercased().utf8))
         // Inside a longer base64 text the secret starts at one of three offsets of a 3-byte group: encode it from
         // each of its first three bytes on, and keep the characters that do not depend on its neighbours.
         for skip in 0..<3 {

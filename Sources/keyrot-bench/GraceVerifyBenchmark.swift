@@ -9,7 +9,7 @@ import KeyrotStore
 /// old keys stay in grace) 1, 2, 4, … times; in-process verification through ``KeyrotDaemon/TokenService`` of a
 /// token signed by the newest key and of one signed by the oldest grace key, each with a `kid` and without one
 /// (a kid-less token is tried against each verifying key).
-struct GraceVerifyBenchmark: AsyncParsableCommand {
+struct GraceVerifyBenchmark: AsyncParsableCommand, TimedRounds {
     static let configuration = CommandConfiguration(
         commandName: "grace-verify",
         abstract: "Verify throughput with 1…32 grace keys, newest and oldest key, with and without kid."
@@ -70,23 +70,5 @@ struct GraceVerifyBenchmark: AsyncParsableCommand {
             print("| \(count) | " + cells.joined(separator: " | ") + " |")
         }
         print("\nIn-process, TokenService.verify (keys cached); \(rounds) rounds of \(seconds) s each, medians.")
-    }
-
-    /// Operations per second of `body` over ``seconds``.
-    func rate(_ body: () throws -> Void) rethrows -> Double {
-        let clock = ContinuousClock()
-        let start = clock.now
-        var count = 0
-        while clock.now - start < .seconds(seconds) {
-            for _ in 0..<100 { try body() }
-            count += 100
-        }
-        return Double(count) / (clock.now - start).inSeconds
-    }
-
-    func median(_ measure: () throws -> Double) rethrows -> Double {
-        var values: [Double] = []
-        for _ in 0..<rounds { values.append(try measure()) }
-        return values.sorted()[values.count / 2]
     }
 }

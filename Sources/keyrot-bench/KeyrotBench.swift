@@ -8,7 +8,7 @@ import Logging
 /// `keyrot-bench [throughput]`: measures keyrotd's in-process sign and verify beside jwt-kit's on the same claims,
 /// and `Sign` round trips over the control socket with one and with many concurrent clients. Run it as
 /// `Benchmarks/run` (release builds); it prints a Markdown table for BENCHMARKS.md.
-struct KeyrotBench: AsyncParsableCommand {
+struct KeyrotBench: AsyncParsableCommand, TimedRounds {
     static let configuration = CommandConfiguration(
         commandName: "throughput",
         abstract: "In-process sign and verify beside jwt-kit, and Sign over the control socket (the default)."
@@ -75,10 +75,10 @@ struct KeyrotBench: AsyncParsableCommand {
             try await client.send("io.keyrotd.Sign", KeyrotAPI.SignParameters(workspace: "acme", user_id: "user-42"))
         }
         let echoReply = Array(sample) + [0]
-        var pingPong: [SocketResult] = []
+        var pingPong: [LatencySummary] = []
         for _ in 0..<rounds {
             let latencies = try SocketFloor.pingPong(seconds: seconds, request: signCall.count, reply: echoReply.count)
-            pingPong.append(SocketResult(latencies: latencies, elapsed: .seconds(seconds)))
+            pingPong.append(LatencySummary(latencies.map { .nanoseconds($0) }, elapsed: .seconds(seconds)))
         }
         rows.append([
             "UNIX-socket ping-pong floor, 1 connection (two blocking threads)", Self.median(pingPong), "-", "-",
@@ -87,9 +87,9 @@ struct KeyrotBench: AsyncParsableCommand {
         let echo = try await SocketFloor.echoServer(path: echoPath, reply: echoReply)
         for count in clients {
             let plural = count == 1 ? "" : "s"
-            var floor: [SocketResult] = []
-            var lean: [SocketResult] = []
-            var async: [SocketResult] = []
+            var floor: [LatencySummary] = []
+            var lean: [LatencySummary] = []
+            var async: [LatencySummary] = []
             for _ in 0..<rounds {
                 floor.append(try await leanRound(clients: count, path: echoPath, request: signCall))
                 lean.append(try await leanRound(clients: count, path: socket, request: signCall))
@@ -116,24 +116,6 @@ struct KeyrotBench: AsyncParsableCommand {
         )
     }
 
-    /// Operations per second of `body` over ``seconds``.
-    func rate(_ body: () throws -> Void) rethrows -> Double {
-        let clock = ContinuousClock()
-        let start = clock.now
-        var count = 0
-        while clock.now - start < .seconds(seconds) {
-            for _ in 0..<100 { try body() }
-            count += 100
-        }
-        return Double(count) / (clock.now - start).inSeconds
-    }
-
-    func median(_ measure: () throws -> Double) rethrows -> Double {
-        var values: [Double] = []
-        for _ in 0..<rounds { values.append(try measure()) }
-        return values.sorted()[values.count / 2]
-    }
-
     /// jwt-kit's medians from the peer executable, or nil without one.
     func peerRates() throws -> (sign: Double, verify: Double)? {
         guard let peer else { return nil }
@@ -156,7 +138,7 @@ struct KeyrotBench: AsyncParsableCommand {
     }
 
     /// One round of `clients` event-loop clients calling `path` back to back.
-    func leanRound(clients: Int, path: String, request: [UInt8]) async throws -> SocketResult {
+    func leanRound(clients: Int, path: String, request: [UInt8]) async throws -> LatencySummary {
         let start = ContinuousClock.now
         let latencies = try await EventLoopSignClients.run(
             clients: clients,
@@ -164,35 +146,17 @@ struct KeyrotBench: AsyncParsableCommand {
             seconds: seconds,
             request: request
         )
-        return SocketResult(latencies: latencies, elapsed: ContinuousClock.now - start)
-    }
-
-    /// One socket measurement: round trips per second and latency percentiles.
-    struct SocketResult {
-        var rate: Double
-        var p50: Int
-        var p99: Int
-
-        /// From every round trip's latency, measured over `elapsed`.
-        init(latencies: [Int64], elapsed: Duration) {
-            let sorted = latencies.sorted()
-            func percentile(_ fraction: Double) -> Int {
-                sorted.isEmpty ? 0 : Int(sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))] / 1000)
-            }
-            rate = Double(sorted.count) / elapsed.inSeconds
-            p50 = percentile(0.5)
-            p99 = percentile(0.99)
-        }
+        return LatencySummary(latencies.map { .nanoseconds($0) }, elapsed: ContinuousClock.now - start)
     }
 
     /// The round with the median rate, as a table cell.
-    static func median(_ results: [SocketResult]) -> String {
+    static func median(_ results: [LatencySummary]) -> String {
         let result = results.sorted { $0.rate < $1.rate }[results.count / 2]
-        return "\(Int(result.rate)) calls/s, p50 \(result.p50) µs, p99 \(result.p99) µs"
+        return "\(Int(result.rate)) calls/s, p50 \(result.p50.microseconds) µs, p99 \(result.p99.microseconds) µs"
     }
 
     /// `Sign` round trips with `clients` connections calling back to back for ``seconds``.
-    func socketSign(clients: Int, path: String) async throws -> SocketResult {
+    func socketSign(clients: Int, path: String) async throws -> LatencySummary {
         let parameters = KeyrotAPI.SignParameters(workspace: "acme", user_id: "user-42")
         let duration = Duration.seconds(seconds)
         let clock = ContinuousClock()
@@ -219,10 +183,7 @@ struct KeyrotBench: AsyncParsableCommand {
             for try await measured in group { all += measured }
             return all.sorted()
         }
-        let nanoseconds = latencies.map {
-            $0.components.seconds * 1_000_000_000 + $0.components.attoseconds / 1_000_000_000
-        }
-        return SocketResult(latencies: nanoseconds, elapsed: clock.now - start)
+        return LatencySummary(latencies, elapsed: clock.now - start)
     }
 }
 

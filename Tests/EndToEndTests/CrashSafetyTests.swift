@@ -67,7 +67,7 @@ import Glibc
                 if round % 50 == 25 { try await Self.expectCatchUp(database: database, wait: client) }
                 let driving = Task { await Self.drive(client, recording: acknowledged, in: directory) }
                 // A sanitized daemon answers several times slower: it gets the window that many times longer.
-                try await Task.sleep(for: .milliseconds(Int.random(in: 5...60) * (Sanitizer.active == nil ? 1 : 5)))
+                try await Task.sleep(for: .seconds(Sanitizer.limit(Double.random(in: 0.005...0.060))))
                 daemon.send(SIGKILL)
                 await driving.value
             }

@@ -1,5 +1,6 @@
 import KeyrotCore
 import KeyrotCrypto
+import KeyrotTestSupport
 import Testing
 
 @Suite struct HMACTests {

@@ -1,5 +1,6 @@
 import Foundation
 import KeyrotCore
+import KeyrotTestSupport
 import Testing
 
 @testable import KeyrotCrypto

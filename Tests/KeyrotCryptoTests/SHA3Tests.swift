@@ -1,4 +1,5 @@
 import KeyrotCrypto
+import KeyrotTestSupport
 import Testing
 
 @Suite struct SHA3Tests {

@@ -71,7 +71,7 @@ import Testing
         let padding = [UInt8](repeating: 0x41, count: offset)
         let base64 = Data(padding + secret + [1, 2]).base64EncodedString()
         let texts = [
-            "hex: " + secret.map { String(format: "%02x", $0) }.joined(),
+            "hex: " + secret.hex,
             "HEX: " + secret.map { String(format: "%02X", $0) }.joined(),
             "base64: " + base64,
             "base64url: " + base64.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_"),
@@ -112,14 +112,7 @@ import Testing
         if data.count == 32 { return Array(data) }
         let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
         guard text.count == 64, text.allSatisfy(\.isHexDigit) else { return nil }
-        var bytes: [UInt8] = []
-        var index = text.startIndex
-        while index < text.endIndex {
-            let next = text.index(index, offsetBy: 2)
-            bytes.append(UInt8(text[index..<next], radix: 16)!)
-            index = next
-        }
-        return bytes
+        return [UInt8](hex: text)
     }
 
     /// The sealed keys in a database, read with the sqlite3 shell from a copy (the sweep changes nothing).
@@ -137,20 +130,7 @@ import Testing
         return rows.split(separator: "\n").compactMap { row in
             let fields = row.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
             guard fields.count == 3, let workspace = try? WorkspaceName(fields[0]) else { return nil }
-            return (workspace, fields[1], Data(hex: fields[2]))
+            return (workspace, fields[1], Data([UInt8](hex: fields[2])))
         }
-    }
-}
-
-extension Data {
-    /// Bytes from SQLite's `hex()`.
-    init(hex: String) {
-        var bytes: [UInt8] = []
-        var index = hex.startIndex
-        while let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex), index < hex.endIndex {
-            bytes.append(UInt8(hex[index..<next], radix: 16) ?? 0)
-            index = next
-        }
-        self.init(bytes)
     }
 }

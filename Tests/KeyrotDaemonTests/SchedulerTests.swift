@@ -142,12 +142,3 @@ import Testing
         }
     }
 }
-
-extension Array where Element == UInt8 {
-    init(hex: String) {
-        self = stride(from: 0, to: hex.count, by: 2).map { offset in
-            let start = hex.index(hex.startIndex, offsetBy: offset)
-            return UInt8(hex[start..<hex.index(start, offsetBy: 2)], radix: 16)!
-        }
-    }
-}

@@ -89,12 +89,12 @@ public final class Daemon: Sendable {
         }
         let masterKey = try Self.loadMasterKey(options, stateDirectory: stateDirectory, logger: logger)
 
-        let databasePath = stateDirectory + "/keyrotd.db"
+        let databasePath = Self.databasePath(in: stateDirectory)
         do {
             store = try KeyStore(
                 path: databasePath,
                 sealer: MasterKeySealer(masterKey: masterKey),
-                sha3: { bits, input in SHA3.digest(bits: bits, of: input) },
+                sha3: SHA3.digest(bits:of:),
                 now: clock.now(),
                 willMigrate: { [logger] file in
                     status.migrationStarting()
@@ -360,6 +360,11 @@ public final class Daemon: Sendable {
             )
         }
         return try MasterKeyFile.load(path: file)
+    }
+
+    /// The database in a state directory.
+    static func databasePath(in stateDirectory: String) -> String {
+        stateDirectory + "/keyrotd.db"
     }
 
     /// Where `--dev` keeps its master key.

@@ -37,7 +37,7 @@ public enum MasterKeyRotation {
         logger: Logger
     ) throws(DaemonError) -> Outcome {
         let stateDirectory = options.resolvedStateDirectory
-        let databasePath = stateDirectory + "/keyrotd.db"
+        let databasePath = Daemon.databasePath(in: stateDirectory)
         guard FileManager.default.fileExists(atPath: databasePath) else {
             throw .rekey("no database at \(databasePath): check --state-dir (or --dev)")
         }
@@ -50,10 +50,14 @@ public enum MasterKeyRotation {
                 "the new master key in \(newMasterKeyFile) is the one in use: make a new one with openssl rand 32"
             )
         }
-        let sha3: KeyStore.SHA3 = { bits, input in SHA3.digest(bits: bits, of: input) }
         var outcome = Outcome()
         do {
-            if (try? KeyStore(path: databasePath, sealer: MasterKeySealer(masterKey: new), sha3: sha3, now: clock.now()))
+            if (try? KeyStore(
+                path: databasePath,
+                sealer: MasterKeySealer(masterKey: new),
+                sha3: SHA3.digest(bits:of:),
+                now: clock.now()
+            ))
                 != nil
             {
                 logger.notice("the database is sealed under the new master key already; nothing to re-seal")
@@ -61,7 +65,7 @@ public enum MasterKeyRotation {
                 let store = try KeyStore(
                     path: databasePath,
                     sealer: MasterKeySealer(masterKey: old),
-                    sha3: sha3,
+                    sha3: SHA3.digest(bits:of:),
                     now: clock.now()
                 )
                 let (resealed, entry) = try store.rekey(

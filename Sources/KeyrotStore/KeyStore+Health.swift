@@ -7,6 +7,13 @@ import Glibc
 #endif
 
 extension KeyStore {
+    /// Fails unless the file at ``path`` is still the one opened (not removed, not replaced).
+    /// - Throws: ``StoreError/databaseFileGone(path:)`` or ``StoreError/databaseFileReplaced(path:)``.
+    func requireOpenedFile() throws(StoreError) {
+        guard let identity = FileIdentity(path: path) else { throw .databaseFileGone(path: path) }
+        guard identity == fileIdentity else { throw .databaseFileReplaced(path: path) }
+    }
+
     /// Proves the store still works at `now`: the database file is still the one opened, its directory can take
     /// new files (SQLite's `-wal` and `-shm`), and a commit goes through — it overwrites the `heartbeat` row
     /// with `now` and `pid` in a transaction of its own.
@@ -15,8 +22,7 @@ extension KeyStore {
     /// - Throws: ``StoreError/databaseFileGone(path:)``, ``StoreError/databaseFileReplaced(path:)``,
     ///   ``StoreError/directoryNotWritable(path:problem:)`` or ``StoreError/cannotCommit(path:problem:)``.
     public func checkHealth(at now: Timestamp, pid: Int64) throws(StoreError) {
-        guard let identity = FileIdentity(path: path) else { throw .databaseFileGone(path: path) }
-        guard identity == fileIdentity else { throw .databaseFileReplaced(path: path) }
+        try requireOpenedFile()
         let directory = (path as NSString).deletingLastPathComponent
         if access(directory, W_OK) != 0 {
             throw .directoryNotWritable(path: directory, problem: String(cString: strerror(errno)))

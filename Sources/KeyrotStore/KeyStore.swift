@@ -31,8 +31,7 @@ public final class KeyStore: Sendable {
     ///   be acknowledged and then lost.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         defer { writes.add(1, ordering: .releasing) }
-        guard let identity = FileIdentity(path: path) else { throw StoreError.databaseFileGone(path: path) }
-        guard identity == fileIdentity else { throw StoreError.databaseFileReplaced(path: path) }
+        try requireOpenedFile()
         return try pool.write(body)
     }
 

@@ -37,7 +37,7 @@ struct GraceVerifyBenchmark: AsyncParsableCommand, TimedRounds {
             let store = try KeyStore(
                 path: directory + "/grace-\(count).db",
                 sealer: MasterKeySealer(masterKey: masterKey),
-                sha3: { bits, input in SHA3.digest(bits: bits, of: input) },
+                sha3: SHA3.digest(bits:of:),
                 now: now
             )
             let tokens = TokenService(store: store, masterKey: masterKey)

@@ -21,7 +21,7 @@ final class ScaleDatabase {
         store = try KeyStore(
             path: scratchPath,
             sealer: MasterKeySealer(masterKey: masterKey),
-            sha3: { bits, input in SHA3.digest(bits: bits, of: input) },
+            sha3: SHA3.digest(bits:of:),
             now: now
         )
     }

@@ -84,6 +84,7 @@ let package = Package(
             dependencies: [
                 "KeyrotControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

@@ -45,17 +45,18 @@ public struct ControlClient: ~Copyable {
         }
     }
 
-    /// Connects to the socket at `path`, runs `body` with the connection, and closes it.
+    /// Connects to the socket at `path` on `group`, runs `body` with the connection, and closes it.
     ///
     /// - Throws: ``ControlClientError/unreachable(path:reason:)`` or ``ControlClientError/permissionDenied(path:)``
     ///   if no connection can be made; whatever `body` throws.
     public static func withConnection<Result: Sendable>(
         to path: String,
+        on group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         _ body: (inout ControlClient) async throws -> Result
     ) async throws -> Result {
         let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
         do {
-            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            channel = try await ClientBootstrap(group: group)
                 .connect(unixDomainSocketPath: path) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(

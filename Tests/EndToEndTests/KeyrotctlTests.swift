@@ -236,7 +236,7 @@ import Glibc
             DaemonProcess.builtControlBinary,
             ["--socket", "/nonexistent/keyrotd.sock", "status"]
         )
-        #expect(result.status == 69)
+        #expect(result.status == 69, "\(result.standardError)")
         #expect(result.standardError.contains("is keyrotd running?"))
     }
 }

@@ -35,6 +35,12 @@ public final class KeyStore: Sendable {
         return try pool.write(body)
     }
 
+    /// Closes the database's connections and finalizes their prepared statements now, on the calling thread,
+    /// rather than on whichever thread lets go of the store last. Every later use throws.
+    public func close() throws {
+        try pool.close()
+    }
+
     /// Opens (creating if needed) the database at `path`, refuses one written by a newer schema, applies the
     /// embedded migrations, and checks the master key against the canary.
     ///

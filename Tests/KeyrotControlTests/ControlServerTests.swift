@@ -216,7 +216,9 @@ import Glibc
             return (false, ContinuousClock.now - start)
         }
         #expect(closed, "a connection dripping a byte every 200 ms stayed open")
-        #expect(elapsed < .seconds(3))
+        // The whole message takes 16 s to drip and the first byte's timeout is 1 s: dropped in well under half the
+        // drip, it was the timeout (3.2 s was seen on a loaded machine, where the dripper notices the close late).
+        #expect(elapsed < .seconds(7))
         await server.stop()
     }
 

@@ -9,6 +9,7 @@ public enum KeyrotError: Error, Equatable, Sendable, CustomStringConvertible {
     case workspaceExists(String)
     case keyNotFound(workspace: String, keyID: String)
     case keyNotRevocable(keyID: String, state: KeyState)
+    case keyNotActivatable(keyID: String, why: String)
     case invalidTokenRequest(String)
     case invalidText(field: String)
     case keyIDTaken(String)
@@ -31,6 +32,8 @@ public enum KeyrotError: Error, Equatable, Sendable, CustomStringConvertible {
             "workspace \"\(workspace)\" has no key \"\(keyID)\""
         case .keyNotRevocable(let keyID, let state):
             "key \"\(keyID)\" is \(state.rawValue): it verifies nothing already"
+        case .keyNotActivatable(let keyID, let why):
+            "key \"\(keyID)\" cannot become the active key: \(why)"
         case .invalidTokenRequest(let reason):
             "cannot sign: \(reason)"
         case .invalidText(let field):

@@ -65,19 +65,21 @@ public struct RotationPlan: Equatable, Sendable {
             }
         }
         for (workspace, policy) in policies {
-            guard let active = activeKeys[workspace] else {
-                rotations.append(workspace)
-                schedule(workspace, at: now + policy.rotateEvery)
-                continue
-            }
-            let due = KeyLifecycle.rotationDue(activatedAt: active.activatedAt ?? active.createdAt, policy: policy)
+            let active = activeKeys[workspace]
+            let due = KeyLifecycle.rotationDue(of: active, policy: policy, now: now)
             if due <= now {
                 // The rotation starts the next period and opens the replaced key's grace window: both end later.
                 rotations.append(workspace)
                 schedule(workspace, at: now + policy.rotateEvery)
-                consider(
-                    KeyLifecycle.graceUntil(now: now, grace: policy.grace, tokensValidUntil: active.tokensValidUntil)
-                )
+                if let active {
+                    consider(
+                        KeyLifecycle.graceUntil(
+                            now: now,
+                            grace: policy.grace,
+                            tokensValidUntil: active.tokensValidUntil
+                        )
+                    )
+                }
             } else {
                 schedule(workspace, at: due)
             }
@@ -88,5 +90,22 @@ public struct RotationPlan: Equatable, Sendable {
             + rotations.sorted().map(Action.rotate)
         self.nextDeadline = nextDeadline
         self.nextRotation = nextRotation
+    }
+
+    /// The workspace whose scheduled rotation falls due first, and when (at `now` for one overdue or without an
+    /// active key; ties go to the first workspace by name); nil without workspaces. What `keyrotctl status` shows.
+    public static func earliestRotation(
+        policies: [WorkspaceName: WorkspacePolicy],
+        liveKeys: [KeyRecord],
+        now: Timestamp
+    ) -> ScheduledRotation? {
+        var activeKeys: [WorkspaceName: KeyRecord] = [:]
+        for key in liveKeys where key.state == .active { activeKeys[key.workspace] = key }
+        return policies.map { workspace, policy in
+            ScheduledRotation(
+                workspace: workspace,
+                at: KeyLifecycle.rotationDue(of: activeKeys[workspace], policy: policy, now: now)
+            )
+        }.min { ($0.at, $0.workspace) < ($1.at, $1.workspace) }
     }
 }

@@ -31,18 +31,18 @@ extension ControlService {
     func status(_ request: Request) throws -> VarlinkReply {
         try requireAdministrator(request)
         let snapshot = try store.scheduleSnapshot()
-        let next = snapshot.liveKeys.filter { $0.state == .active }.compactMap { key in
-            snapshot.policies[key.workspace].map { policy in
-                (key.workspace, KeyLifecycle.rotationDue(activatedAt: key.activatedAt ?? key.createdAt, policy: policy))
-            }
-        }.min { $0.1 < $1.1 }
+        let next = RotationPlan.earliestRotation(
+            policies: snapshot.policies,
+            liveKeys: snapshot.liveKeys,
+            now: request.now
+        )
         return .parameters(
             KeyrotAPI.StatusResult(
                 version: Self.version,
                 database: store.path,
                 workspaces: snapshot.policies.count,
-                next_rotation_workspace: next?.0.rawValue,
-                next_rotation_at: next?.1.iso8601,
+                next_rotation_workspace: next?.workspace.rawValue,
+                next_rotation_at: next?.at.iso8601,
                 status: serviceStatus.line
             )
         )

@@ -12,7 +12,10 @@ extension ControlService {
         events.report(entries)
         wake.signal()
         return .parameters(
-            KeyrotAPI.WorkspaceResult(workspace: try describe(name), entries: entries.map(KeyrotAPI.AuditEntry.init))
+            KeyrotAPI.WorkspaceResult(
+                workspace: try describe(name, at: request.now),
+                entries: entries.map(KeyrotAPI.AuditEntry.init)
+            )
         )
     }
 
@@ -26,14 +29,17 @@ extension ControlService {
         events.report(entries)
         wake.signal()
         return .parameters(
-            KeyrotAPI.WorkspaceResult(workspace: try describe(name), entries: entries.map(KeyrotAPI.AuditEntry.init))
+            KeyrotAPI.WorkspaceResult(
+                workspace: try describe(name, at: request.now),
+                entries: entries.map(KeyrotAPI.AuditEntry.init)
+            )
         )
     }
 
     func listWorkspaces(_ request: Request) throws -> VarlinkReply {
         try requireAdministrator(request)
         let names = try store.scheduleSnapshot().policies.keys.sorted()
-        return .parameters(KeyrotAPI.WorkspacesResult(workspaces: try names.map(describe)))
+        return .parameters(KeyrotAPI.WorkspacesResult(workspaces: try names.map { try describe($0, at: request.now) }))
     }
 
     func getWorkspace(_ request: Request) throws -> VarlinkReply {
@@ -42,13 +48,18 @@ extension ControlService {
         let ring = try store.keyRing(of: name)
         return .parameters(
             KeyrotAPI.GetWorkspaceResult(
-                workspace: try describe(name),
+                workspace: try describe(name, at: request.now),
                 keys: ring.keys.reversed().map { KeyrotAPI.Key($0, at: request.now) }
             )
         )
     }
 
-    private func describe(_ name: WorkspaceName) throws -> KeyrotAPI.Workspace {
-        KeyrotAPI.Workspace(name: name, policy: try store.policy(of: name), ring: try store.keyRing(of: name))
+    private func describe(_ name: WorkspaceName, at now: Timestamp) throws -> KeyrotAPI.Workspace {
+        KeyrotAPI.Workspace(
+            name: name,
+            policy: try store.policy(of: name),
+            ring: try store.keyRing(of: name),
+            at: now
+        )
     }
 }

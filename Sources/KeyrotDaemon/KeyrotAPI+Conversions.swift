@@ -35,7 +35,7 @@ extension KeyrotAPI.AuditEntry {
 }
 
 extension KeyrotAPI.Workspace {
-    init(name: WorkspaceName, policy: WorkspacePolicy, ring: KeyRing) {
+    init(name: WorkspaceName, policy: WorkspacePolicy, ring: KeyRing, at now: Timestamp) {
         let active = ring.signingKey
         self.init(
             name: name.rawValue,
@@ -48,9 +48,7 @@ extension KeyrotAPI.Workspace {
             clock_skew: "\(policy.clockSkew)",
             signers: policy.signers.map(\.description),
             active_key_id: active?.keyID,
-            next_rotation_at: active.map {
-                KeyLifecycle.rotationDue(activatedAt: $0.activatedAt ?? $0.createdAt, policy: policy).iso8601
-            }
+            next_rotation_at: KeyLifecycle.rotationDue(of: active, policy: policy, now: now).iso8601
         )
     }
 }

@@ -5,7 +5,7 @@ import KeyrotStore
 import Synchronization
 
 /// Signs tokens with a workspace's active key and verifies them against its verifying keys, keeping each
-/// workspace's keys unsealed in memory until the store changes.
+/// workspace's keys unsealed in memory until the store changes that workspace.
 ///
 /// - Important: Before a token leaves, the store has recorded that its key's tokens may live until its `exp`
 ///   (rounded up by ``watermarkSlack``), so a rotation's grace window never ends before a token it signed.
@@ -153,7 +153,7 @@ public final class TokenService: Sendable {
 
     /// The workspace's keys from the cache, if the store has not written since they were read.
     private func cachedKeys(of workspace: WorkspaceName) -> Unsealed? {
-        let revision = store.revision
+        let revision = store.revision(of: workspace)
         guard let cached = cache.withLock({ $0[workspace] }), cached.keys.revision == revision else { return nil }
         return cached
     }

@@ -39,41 +39,6 @@ extension Database {
         }
     }
 
-    /// Inserts a freshly generated, sealed key as the workspace's next generation; returns its id.
-    func insertGeneratedKey(
-        workspaceID: Int64,
-        workspace: WorkspaceName,
-        algorithm: SigningAlgorithm,
-        state: KeyState,
-        at now: Timestamp,
-        sealer: any KeySealer
-    ) throws -> String {
-        let generation = try Int64.fetchOne(
-            cachedStatement(sql: "SELECT coalesce(max(generation), 0) + 1 FROM keys WHERE workspace_id = ?"),
-            arguments: [workspaceID]
-        )!
-        let keyID = KeyLifecycle.keyID(workspace: workspace, generation: generation)
-        let sealed: Data
-        do {
-            sealed = try sealer.sealNewSecret(algorithm: algorithm, workspace: workspace, keyID: keyID)
-        } catch {
-            throw StoreError.sealingFailed(String(describing: error))
-        }
-        try cachedStatement(
-            sql: """
-                INSERT INTO keys
-                    (workspace_id, key_id, generation, algorithm, state, sealed_secret, created_at, activated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """
-        ).execute(
-            arguments: [
-                workspaceID, keyID, generation, algorithm.rawValue, state.rawValue, sealed, now.secondsSinceEpoch,
-                state == .active ? now.secondsSinceEpoch : nil,
-            ]
-        )
-        return keyID
-    }
-
     /// Appends one audit row through `audit_append`, whose trigger links it into the hash chain.
     func appendAudit(
         at now: Timestamp,

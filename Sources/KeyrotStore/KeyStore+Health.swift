@@ -18,7 +18,7 @@ extension KeyStore {
     /// new files (SQLite's `-wal` and `-shm`), and a commit goes through — it overwrites the `heartbeat` row
     /// with `now` and `pid` in a transaction of its own.
     ///
-    /// The heartbeat changes nothing a reader caches: ``revision`` stays where it is.
+    /// The heartbeat changes nothing a reader caches: no ``revision(of:)`` moves.
     /// - Throws: ``StoreError/databaseFileGone(path:)``, ``StoreError/databaseFileReplaced(path:)``,
     ///   ``StoreError/directoryNotWritable(path:problem:)`` or ``StoreError/cannotCommit(path:problem:)``.
     public func checkHealth(at now: Timestamp, pid: Int64) throws(StoreError) {

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import KeyrotCore
 
 extension KeyStore {
@@ -8,7 +7,7 @@ extension KeyStore {
     /// transaction with its audit rows.
     ///
     /// - Parameters:
-    ///   - keyID: the key's id; nil gives the next `<workspace>.<generation>`.
+    ///   - keyID: the key's id; nil gives the workspace's next generated id.
     ///   - secretLength: the secret's length, checked against the algorithm (at least its hash size).
     ///   - seal: seals the secret for the final key id; the store never sees the secret.
     /// - Returns: the new key and the audit rows (`key_imported`, then `rotated` if activated).
@@ -19,63 +18,18 @@ extension KeyStore {
         activate: Bool,
         at now: Timestamp,
         actor: AuditActor,
-        seal: (_ keyID: String) throws -> Data
+        seal: @escaping (_ keyID: String) throws -> Data
     ) throws -> (key: KeyRecord, entries: [AuditEntry]) {
-        try write { db in
-            let workspace = try db.workspace(named: name)
-            let algorithm = workspace.policy.algorithm
-            guard secretLength >= algorithm.secretLength else {
-                throw KeyrotError.secretTooShort(minimum: algorithm.secretLength, actual: secretLength)
-            }
-            let generation = try Int64.fetchOne(
-                db,
-                sql: "SELECT coalesce(max(generation), 0) + 1 FROM keys WHERE workspace_id = ?",
-                arguments: [workspace.id]
-            )!
-            let keyID = requestedKeyID ?? KeyLifecycle.keyID(workspace: name, generation: generation)
-            guard (1...128).contains(keyID.utf8.count), keyID.allSatisfy({ !$0.isWhitespace && !$0.isNewline }),
-                !keyID.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
-            else { throw KeyrotError.invalidKeyID(keyID) }
-            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM keys WHERE key_id = ?)", arguments: [keyID])! {
-                throw KeyrotError.keyIDTaken(keyID)
-            }
-            try db.execute(
-                sql: """
-                    INSERT INTO keys (workspace_id, key_id, generation, algorithm, state, sealed_secret, created_at)
-                    VALUES (?, ?, ?, ?, 'pending', ?, ?)
-                    """,
-                arguments: [
-                    workspace.id, keyID, generation, algorithm.rawValue, try seal(keyID), now.secondsSinceEpoch,
-                ]
-            )
-            let rowID = db.lastInsertedRowID
-            var entries = [
-                try db.appendAudit(
-                    at: now,
-                    workspace: name,
-                    event: .keyImported,
-                    keyID: keyID,
-                    reason: nil,
-                    detail: "\(algorithm.rawValue), \(secretLength) bytes",
-                    actor: actor
-                )
-            ]
-            if activate {
-                entries.append(
-                    try rotateNow(
-                        in: db,
-                        name,
-                        workspace: workspace,
-                        mode: .scheduled,
-                        successor: .pending(rowID: rowID),
-                        reason: "imported key activated",
-                        at: now,
-                        actor: actor
-                    )
-                )
-            }
-            let key = try db.keys(of: workspace.id, where: "k.id = ?", arguments: [rowID])[0].record
-            return (key, entries)
-        }
+        let imported = ImportedKey(keyID: requestedKeyID, secretLength: secretLength, activate: activate)
+        let (decision, entries) = try carryOut(
+            .importKey(imported),
+            on: name,
+            at: now,
+            actor: actor,
+            sealImported: seal
+        )
+        guard case .insertKey(let key) = decision.changes.first, let record = decision.result.key(withID: key.keyID)
+        else { preconditionFailure("an import that added no key") }
+        return (record, entries)
     }
 }

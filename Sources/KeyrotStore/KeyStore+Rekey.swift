@@ -15,7 +15,7 @@ extension KeyStore {
         actor: AuditActor,
         at now: Timestamp
     ) throws -> (resealed: Int, entry: AuditEntry) {
-        try write { db in
+        try write(.wholeStore) { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: """

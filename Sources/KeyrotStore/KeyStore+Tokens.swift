@@ -5,7 +5,7 @@ import KeyrotCore
 extension KeyStore {
     /// The workspace's policy, keys and sealed secrets, for signing and verifying.
     public func workspaceKeys(of name: WorkspaceName) throws -> WorkspaceKeys {
-        let revision = self.revision
+        let revision = self.revision(of: name)
         return try pool.read { db in
             let workspace = try db.workspace(named: name)
             let keys = try db.keys(of: workspace.id).map(\.record)
@@ -31,7 +31,7 @@ extension KeyStore {
     /// Bookkeeping, not a change of state: it writes no audit row.
     /// - Returns: false if the key is no longer active (a rotation came first): sign with the new key instead.
     public func recordTokensValid(until: Timestamp, keyID: String, of name: WorkspaceName) throws -> Bool {
-        try write { db in
+        try write(.workspace(name)) { db in
             try db.execute(
                 sql: """
                     UPDATE keys SET tokens_valid_until = max(coalesce(tokens_valid_until, 0), ?)

@@ -18,19 +18,41 @@ public final class KeyStore: Sendable {
     public let path: String
     /// The device and inode of the database file as opened, to tell when the file has been removed or replaced.
     let fileIdentity: FileIdentity
+    /// Counts the write transactions this store has run (committed or not).
     private let writes = Atomic<UInt64>(0)
+    /// The count of ``writes`` after the last write that may have changed each workspace.
+    private let workspaceWrites = Mutex<[WorkspaceName: UInt64]>([:])
+    /// The count of ``writes`` after the last write that may have changed every workspace (a re-keying).
+    private let wholeStoreWrites = Atomic<UInt64>(0)
 
-    /// Counts the write transactions this store has run (committed or not): a cache of what the store holds is
-    /// current while the revision it was read at is still the store's.
-    public var revision: UInt64 { writes.load(ordering: .acquiring) }
+    /// A number that moves on whenever a write may have changed workspace `name` (its policy, its keys), and only
+    /// then: a cache of one workspace read at a revision is current while ``revision(of:)`` still returns it, so a
+    /// write to one workspace leaves every other workspace's cache alone.
+    public func revision(of name: WorkspaceName) -> UInt64 {
+        let whole = wholeStoreWrites.load(ordering: .acquiring)
+        return max(whole, workspaceWrites.withLock { $0[name] } ?? 0)
+    }
 
-    /// Runs `body` in a write transaction, then moves ``revision`` on.
+    /// What a write may change: one workspace, or all of them.
+    enum WriteScope {
+        case workspace(WorkspaceName)
+        case wholeStore
+    }
+
+    /// Runs `body` in a write transaction, then moves the ``revision(of:)`` of what `scope` names on (committed or
+    /// not: a failed commit may still have changed what a reader sees, so its cache is dropped too).
     ///
     /// - Throws: ``StoreError/databaseFileGone(path:)`` or ``StoreError/databaseFileReplaced(path:)`` before
     ///   writing, when the file at ``path`` is no longer the one opened: a change committed to a removed file would
     ///   be acknowledged and then lost.
-    func write<T>(_ body: (Database) throws -> T) throws -> T {
-        defer { writes.add(1, ordering: .releasing) }
+    func write<T>(_ scope: WriteScope, _ body: (Database) throws -> T) throws -> T {
+        defer {
+            let count = writes.add(1, ordering: .acquiringAndReleasing).newValue
+            switch scope {
+            case .workspace(let name): workspaceWrites.withLock { $0[name] = count }
+            case .wholeStore: wholeStoreWrites.store(count, ordering: .releasing)
+            }
+        }
         try requireOpenedFile()
         return try pool.write(body)
     }

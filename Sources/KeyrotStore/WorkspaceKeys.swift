@@ -8,6 +8,6 @@ public struct WorkspaceKeys: Sendable {
     public var ring: KeyRing
     /// Sealed secrets by key id (pending, active and grace keys only).
     public var sealedSecrets: [String: Data]
-    /// The store's ``KeyStore/revision`` when this was read.
+    /// The workspace's ``KeyStore/revision(of:)`` when this was read.
     public var revision: UInt64
 }

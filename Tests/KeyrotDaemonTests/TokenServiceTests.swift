@@ -62,4 +62,25 @@ import Testing
             try daemon.tokens.sign(TokenRequest(userID: "u"), for: try WorkspaceName("nope"), at: t0)
         }
     }
+
+    @Test func aChangeToOneWorkspaceLeavesTheOthersKeysInMemory() throws {
+        let fixture = try DaemonFixture()
+        let daemon = try fixture.startDevelopmentDaemon(
+            configuration: try fixture.configurationFile("[workspace.acme]\n[workspace.beta]\n")
+        )
+        let beta = try WorkspaceName("beta")
+        let request = TokenRequest(userID: "u", ttl: .seconds(30))
+        for workspace in [acme, beta] {
+            // The first token records its key's bound (a write to the workspace); the second reads the keys again
+            // and, covered by that bound, writes nothing: the keys stay in memory.
+            _ = try daemon.tokens.sign(TokenRequest(userID: "u", ttl: .seconds(60)), for: workspace, at: t0)
+            _ = try daemon.tokens.sign(request, for: workspace, at: t0)
+        }
+        #expect(daemon.tokens.signWithoutIO(request, for: acme, at: t0) != nil, "acme's keys are in memory")
+        try daemon.store.rotate(beta, mode: .emergency, reason: nil, at: t0, actor: Daemon.selfActor)
+        #expect(daemon.tokens.signWithoutIO(request, for: acme, at: t0) != nil, "still, after beta's rotation")
+        #expect(daemon.tokens.signWithoutIO(request, for: beta, at: t0) == nil, "beta's must be read again")
+        try daemon.store.rotate(acme, mode: .manual, reason: nil, at: t0, actor: Daemon.selfActor)
+        #expect(daemon.tokens.signWithoutIO(request, for: acme, at: t0) == nil, "acme's own change drops them")
+    }
 }

@@ -8,12 +8,21 @@ import Testing
 @Suite struct HealthTests {
     @Test func aHealthyStoreCommitsItsHeartbeatWithoutInvalidatingCaches() throws {
         let fixture = try StoreFixture()
-        let revision = fixture.store.revision
+        try fixture.store.createWorkspace(
+            StoreFixture.acme,
+            policy: StoreFixture.policy(),
+            at: StoreFixture.t0,
+            actor: StoreFixture.admin
+        )
+        let revision = fixture.store.revision(of: StoreFixture.acme)
         try fixture.store.checkHealth(at: StoreFixture.t0 + .seconds(5), pid: 4242)
         try fixture.store.checkHealth(at: StoreFixture.t0 + .seconds(6), pid: 4242)
         #expect(try fixture.shell("SELECT * FROM last_heartbeat") == "2026-11-25T09:46:46Z|4242")
         #expect(try fixture.shell("SELECT count(*) FROM heartbeat") == "1")
-        #expect(fixture.store.revision == revision, "the heartbeat changes nothing a reader caches")
+        #expect(
+            fixture.store.revision(of: StoreFixture.acme) == revision,
+            "the heartbeat changes nothing a reader caches"
+        )
     }
 
     @Test func aRemovedDatabaseFileIsReportedAndItsReturnHealsTheStore() throws {

@@ -84,16 +84,8 @@ import Testing
         let fixture = try StoreFixture()
         try fixture.store.createWorkspace(acme, policy: StoreFixture.policy(), at: t0, actor: admin)
         let sealer = MasterKeySealer(masterKey: fixture.masterKey)
-        try fixture.store.pool.write { db in
-            let workspaceID = try Int64.fetchOne(db, sql: "SELECT id FROM workspaces WHERE name = 'acme'")!
-            _ = try db.insertGeneratedKey(
-                workspaceID: workspaceID,
-                workspace: acme,
-                algorithm: .hs256,
-                state: .pending,
-                at: t0,
-                sealer: sealer
-            )
+        _ = try fixture.store.importKey(acme, keyID: nil, secretLength: 32, activate: false, at: t0, actor: admin) {
+            try sealer.sealNewSecret(algorithm: .hs256, workspace: acme, keyID: $0)
         }
         try fixture.store.rotate(acme, mode: .scheduled, reason: nil, at: t0 + .seconds(100), actor: admin)
         #expect(try fixture.keys() == ["acme.1": .grace, "acme.2": .active])
@@ -254,5 +246,37 @@ import Testing
         #expect(try fixture.store.history().map(\.seq) == [1, 2, 3])
         #expect(try fixture.store.history(of: acme).map(\.event) == [.workspaceCreated, .emergencyRotated])
         #expect(try fixture.store.history(limit: 1).map(\.seq) == [3])
+    }
+}
+
+extension RotationTests {
+    /// Another workspace's import that takes the id acme's next generation would get: acme skips that generation,
+    /// and its rotations, emergency rotations and leak flags go on.
+    @Test func aKeyIDSquattedByAnotherWorkspaceBlocksNothing() throws {
+        let fixture = try StoreFixture()
+        let beta = try WorkspaceName("beta")
+        try fixture.store.createWorkspace(acme, policy: StoreFixture.policy(), at: t0, actor: admin)
+        try fixture.store.createWorkspace(beta, policy: StoreFixture.policy(), at: t0, actor: admin)
+        let sealer = MasterKeySealer(masterKey: fixture.masterKey)
+        _ = try fixture.store.importKey(beta, keyID: "acme.3", secretLength: 32, activate: false, at: t0, actor: admin)
+        {
+            try sealer.sealNewSecret(algorithm: .hs256, workspace: beta, keyID: $0)
+        }
+        for _ in 0..<3 {
+            try fixture.store.rotate(acme, mode: .manual, reason: nil, at: t0, actor: admin)
+        }
+        let emergency = try fixture.store.rotate(acme, mode: .emergency, reason: "leak", at: t0, actor: admin)
+        let flagged = try fixture.store.flagLeak(
+            acme,
+            keyID: try #require(emergency.first?.keyID),
+            reason: "leak",
+            at: t0,
+            actor: admin
+        )
+        #expect(flagged.map(\.event) == [.leakFlagged, .emergencyRotated])
+        #expect(
+            try fixture.store.keyRing(of: acme).keys.map(\.keyID) == (1...7).filter { $0 != 3 }.map { "acme.\($0)" }
+        )
+        #expect(try fixture.store.keyRing(of: beta).key(withID: "acme.3")?.state == .pending)
     }
 }

@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         // System libraries: a module map and a tiny shim each.
@@ -26,7 +27,11 @@ let package = Package(
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
 
         // The pure core: no I/O, time is a parameter.
-        .target(name: "KeyrotCore", swiftSettings: strict),
+        .target(
+            name: "KeyrotCore",
+            dependencies: [.product(name: "HeapModule", package: "swift-collections")],
+            swiftSettings: strict
+        ),
 
         // Adapters, each owning one foreign system.
         .target(name: "KeyrotCrypto", dependencies: ["KeyrotCore", "COpenSSL"], swiftSettings: strict),

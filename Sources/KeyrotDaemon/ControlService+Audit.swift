@@ -30,17 +30,12 @@ extension ControlService {
 
     func status(_ request: Request) throws -> VarlinkReply {
         try requireAdministrator(request)
-        let snapshot = try store.scheduleSnapshot()
-        let next = RotationPlan.earliestRotation(
-            policies: snapshot.policies,
-            liveKeys: snapshot.liveKeys,
-            now: request.now
-        )
+        let (workspaces, next) = try schedule.withSchedule { ($0.workspaceCount, $0.nextRotation()) }
         return .parameters(
             KeyrotAPI.StatusResult(
                 version: Self.version,
                 database: store.path,
-                workspaces: snapshot.policies.count,
+                workspaces: workspaces,
                 next_rotation_workspace: next?.workspace.rawValue,
                 next_rotation_at: next?.at.iso8601,
                 status: serviceStatus.line

@@ -18,7 +18,7 @@ extension ControlService {
                 at: request.now,
                 actor: request.actor
             )
-            return changed(entries, movesDeadlinesEarlier: parameters.emergency != true)
+            return changed(entries)
         } catch let error where !(error is KeyrotError) {
             let problem = (error as? VarlinkError)?.parameters["reason"]?.text ?? KeyStore.problem(in: error)
             events.report(
@@ -47,7 +47,7 @@ extension ControlService {
             at: request.now,
             actor: request.actor
         )
-        return changed(entries, movesDeadlinesEarlier: false)
+        return changed(entries)
     }
 
     func revoke(_ request: Request) throws -> VarlinkReply {
@@ -62,7 +62,7 @@ extension ControlService {
             at: request.now,
             actor: request.actor
         )
-        return changed(entries, movesDeadlinesEarlier: false)
+        return changed(entries)
     }
 
     func importKey(_ request: Request) throws -> VarlinkReply {
@@ -87,7 +87,6 @@ extension ControlService {
             try masterKey.seal(secret, for: .key(workspace: workspace, keyID: keyID))
         }
         events.report(entries)
-        wake.signal()
         return .parameters(
             KeyrotAPI.ImportKeyResult(
                 key: KeyrotAPI.Key(key, at: request.now),
@@ -103,15 +102,10 @@ extension ControlService {
         return .parameters(KeyrotAPI.KeysResult(keys: ring.keys.reversed().map { KeyrotAPI.Key($0, at: request.now) }))
     }
 
-    /// The reply for a change: its audit rows; they are reported, and the scheduler looks at its deadlines again if
-    /// the change may have brought one forward. A manual rotation opens a grace window that may close before
-    /// anything else is due; an emergency rotation, a revocation or a leak flag only replace a key with one due a
-    /// whole period later, or take a key's deadline away: the scheduler, woken at its old deadline, finds nothing to
-    /// do and plans again. (Each wake-up plans every workspace: with many of them, that is most of what a change
-    /// costs.)
-    func changed(_ entries: [AuditEntry], movesDeadlinesEarlier: Bool) -> VarlinkReply {
+    /// The reply for a change: its audit rows, which are reported. (The schedule hears of the change from the
+    /// store, and wakes the scheduler if its next deadline moved.)
+    func changed(_ entries: [AuditEntry]) -> VarlinkReply {
         events.report(entries)
-        if movesDeadlinesEarlier { wake.signal() }
         return .parameters(KeyrotAPI.EntriesResult(entries: entries.map(KeyrotAPI.AuditEntry.init)))
     }
 }

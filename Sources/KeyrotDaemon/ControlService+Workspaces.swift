@@ -10,7 +10,6 @@ extension ControlService {
         let policy = try settings.defaults.applying(parameters.policy ?? KeyrotAPI.PolicyChange())
         let entries = try store.createWorkspace(name, policy: policy, at: request.now, actor: request.actor)
         events.report(entries)
-        wake.signal()
         return .parameters(
             KeyrotAPI.WorkspaceResult(
                 workspace: try describe(name, at: request.now),
@@ -27,7 +26,6 @@ extension ControlService {
         let policy = try store.policy(of: name).applying(parameters.policy)
         let entries = try store.updateWorkspace(name, policy: policy, at: request.now, actor: request.actor)
         events.report(entries)
-        wake.signal()
         return .parameters(
             KeyrotAPI.WorkspaceResult(
                 workspace: try describe(name, at: request.now),

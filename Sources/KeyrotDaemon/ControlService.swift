@@ -16,13 +16,14 @@ public struct ControlService: VarlinkService {
     let tokens: TokenService
     let clock: any WallClock
     let settings: LiveSettings
-    let wake: WakeSignal
+    let schedule: ScheduleKeeper
     let events: EventReporter
     let reload: @Sendable () -> String?
     let serviceStatus: ServiceStatus
     let logger: Logger
     private let groups = PeerGroups()
 
+    /// - Parameter schedule: the deadlines `Status` reports the next rotation from.
     /// - Parameter status: the status line `Status` reports.
     /// - Parameter reload: reads the configuration again; returns nil when it is in force, else why it was not.
     public init(
@@ -30,7 +31,7 @@ public struct ControlService: VarlinkService {
         tokens: TokenService,
         clock: any WallClock,
         settings: LiveSettings,
-        wake: WakeSignal,
+        schedule: ScheduleKeeper,
         events: EventReporter,
         status: ServiceStatus,
         logger: Logger,
@@ -40,7 +41,7 @@ public struct ControlService: VarlinkService {
         self.tokens = tokens
         self.clock = clock
         self.settings = settings
-        self.wake = wake
+        self.schedule = schedule
         self.events = events
         self.serviceStatus = status
         self.logger = logger

@@ -19,6 +19,8 @@ import UnixSignals
 public final class Daemon: Sendable {
     public let store: KeyStore
     public let tokens: TokenService
+    /// The rotation schedule, kept current by every change the store commits.
+    public let schedule: ScheduleKeeper
     public let stateDirectory: String
     /// The control socket's path (for an inherited socket, the path it was bound to, if any).
     public let socketPath: String
@@ -111,6 +113,7 @@ public final class Daemon: Sendable {
             throw .storage(path: databasePath, problem: "\(error)")
         }
         tokens = TokenService(store: store, masterKey: masterKey)
+        schedule = ScheduleKeeper(store: store, clock: clock, wake: wake)
         logger.info(
             "keyrotd initialized",
             metadata: [
@@ -130,7 +133,7 @@ public final class Daemon: Sendable {
             tokens: tokens,
             clock: clock,
             settings: settings,
-            wake: wake,
+            schedule: schedule,
             events: events,
             status: status,
             logger: logger,
@@ -167,6 +170,7 @@ public final class Daemon: Sendable {
             actor: Self.selfActor,
             logger: logger,
             wake: wake,
+            schedule: schedule,
             events: events,
             status: status,
             watchdogInterval: options.watchdogInterval,
@@ -228,7 +232,7 @@ public final class Daemon: Sendable {
                 logger.notice("[control] settings changed: they take effect when keyrotd restarts")
             }
             settings.replace(configuration: configuration, access: access)
-            wake.signal()
+            schedule.replanFully()
             logger.notice(
                 "configuration reloaded",
                 metadata: ["keyrot.workspaces": "\(configuration.workspaces.count) configured"]
@@ -250,10 +254,11 @@ public final class Daemon: Sendable {
 
     /// The schedule in a few words, as the status line shows it.
     func scheduleSummary() -> String {
-        guard let snapshot = try? store.scheduleSnapshot() else { return "schedule unreadable" }
         let now = clock.now()
-        let plan = RotationPlan(policies: snapshot.policies, keys: snapshot.liveKeys, now: now)
-        return ServiceStatus.summary(workspaces: snapshot.policies.count, next: plan.nextRotation, now: now)
+        guard let (workspaces, next) = try? schedule.withSchedule({ ($0.workspaceCount, $0.nextRotation()) }) else {
+            return "schedule unreadable"
+        }
+        return ServiceStatus.summary(workspaces: workspaces, next: next, now: now)
     }
 
     private static func ensureWorkspaces(

@@ -7,6 +7,10 @@ import ServiceLifecycle
 /// on the wall clock until the next deadline; under a systemd watchdog it also proves the store healthy and
 /// pings, at half the watchdog timeout.
 ///
+/// The deadlines come from a ``ScheduleKeeper``: a wake-up takes what is due from it, and each change, the
+/// scheduler's own and every other, updates the one workspace it changed; nothing re-reads every workspace but
+/// start-up and reload.
+///
 /// - Important: Every step is idempotent (the store re-checks what is due inside each transaction), so after a
 ///   crash or downtime each overdue rotation runs once. A failed step is reported (`rotation_failed`) and retried
 ///   after ``retryDelay``; the loop itself never fails. `WATCHDOG=1` goes out only from this loop and only right
@@ -20,6 +24,7 @@ public struct RotationService: Service {
     public static let idleDelay = TimeSpan.hours(1)
 
     let store: KeyStore
+    let schedule: ScheduleKeeper
     let clock: any WallClock
     let actor: AuditActor
     let logger: Logger
@@ -32,6 +37,7 @@ public struct RotationService: Service {
     /// - Parameters:
     ///   - events: where rotations and failures are reported (by default: the log only).
     ///   - status: what the service manager is told (by default: an unconnected status).
+    ///   - schedule: the deadlines, shared with the status line (by default: a schedule of its own over `store`).
     ///   - watchdogInterval: how often to ping the watchdog, nil without one.
     ///   - startSignal: the first pass waits for it (the daemon signals it once `READY=1` is out, so start-up reads
     ///     the whole schedule once at a time, not twice at once); nil to start at once.
@@ -41,12 +47,14 @@ public struct RotationService: Service {
         actor: AuditActor,
         logger: Logger,
         wake: WakeSignal = WakeSignal(),
+        schedule: ScheduleKeeper? = nil,
         events: EventReporter? = nil,
         status: ServiceStatus = ServiceStatus(),
         watchdogInterval: Duration? = nil,
         startSignal: WakeSignal? = nil
     ) {
         self.store = store
+        self.schedule = schedule ?? ScheduleKeeper(store: store, clock: clock, wake: wake)
         self.clock = clock
         self.actor = actor
         self.logger = logger
@@ -91,7 +99,7 @@ public struct RotationService: Service {
     private struct Pass {
         var deadline: Timestamp
         var workspaces: Int?
-        var nextRotation: RotationPlan.ScheduledRotation?
+        var nextRotation: RotationSchedule.ScheduledRotation?
         var failure: String?
     }
 
@@ -107,12 +115,9 @@ public struct RotationService: Service {
     }
 
     private func performDueWork(at now: Timestamp, watchdog: inout Watchdog?) -> Pass {
-        let plan: RotationPlan
-        let workspaceCount: Int
+        let due: [RotationSchedule.Action]
         do {
-            let snapshot = try store.scheduleSnapshot()
-            plan = RotationPlan(policies: snapshot.policies, keys: snapshot.liveKeys, now: now)
-            workspaceCount = snapshot.policies.count
+            due = try schedule.withSchedule { $0.takeDue(at: now) }
         } catch {
             let problem = KeyStore.problem(in: error)
             logger.error("cannot read the schedule", metadata: ["keyrot.error": "\(problem)"])
@@ -121,20 +126,26 @@ public struct RotationService: Service {
             return pass
         }
         var failure: String?
-        for action in plan.due {
+        var outcomes: [WorkspaceName: LifecycleOutcome] = [:]
+        var failed: Set<WorkspaceName> = []
+        for action in due where !failed.contains(action.workspace) {
             // A long pass (thousands of workspaces due at once) must not starve the watchdog; and a store found
             // broken gets no new keys until it is proven whole again: keys made in a database file that was
             // removed, say, would be lost with it, and tokens signed with them would stop verifying.
             if let state = watchdog, state.isDue || state.unhealthy { checkHealthAndPing(&watchdog!) }
             if let problem = watchdog?.problem {
                 failure = "the store is unhealthy (\(problem)); scheduled work waits for it"
-                break
+                failed.insert(action.workspace)
+                continue
             }
             do {
-                events.report(try perform(action, at: now))
+                let outcome = try perform(action, at: now)
+                outcomes[action.workspace] = outcome
+                events.report(outcome.entries)
             } catch {
                 let problem = KeyStore.problem(in: error)
                 failure = "\(action.workspace): \(problem)"
+                failed.insert(action.workspace)
                 events.report(
                     DaemonEvent(
                         .rotationFailed,
@@ -147,23 +158,35 @@ public struct RotationService: Service {
                 )
             }
         }
-        let next = plan.nextDeadline ?? now + Self.idleDelay
+        // Every workspace taken goes back: with the state its last step left (a step that found nothing to do
+        // changed nothing, so no observer heard of it), or, after a failure, as it was, to be tried again.
+        let givenBack = try? schedule.withSchedule { schedule in
+            for (workspace, outcome) in outcomes where !failed.contains(workspace) {
+                schedule.update(outcome.decision.result, order: outcome.order, now: now)
+            }
+            for workspace in failed { schedule.retry(workspace, at: now + Self.retryDelay) }
+            return (
+                next: schedule.nextDeadline(), workspaces: schedule.workspaceCount, rotation: schedule.nextRotation()
+            )
+        }
+        // Nil only if a reload dropped the schedule and reading it again failed: the next pass reads it again.
+        let next = givenBack.map { $0.next ?? now + Self.idleDelay } ?? now + Self.retryDelay
         let pass = Pass(
             deadline: failure != nil ? min(next, now + Self.retryDelay) : next,
-            workspaces: workspaceCount,
-            nextRotation: plan.nextRotation,
+            workspaces: givenBack?.workspaces,
+            nextRotation: givenBack?.rotation,
             failure: failure
         )
         report(pass, at: now)
         return pass
     }
 
-    private func perform(_ action: RotationPlan.Action, at now: Timestamp) throws -> [AuditEntry] {
+    private func perform(_ action: RotationSchedule.Action, at now: Timestamp) throws -> LifecycleOutcome {
         switch action {
         case .rotate(let workspace):
-            try store.rotate(workspace, mode: .scheduled, reason: "scheduled", at: now, actor: actor)
+            try store.perform(.rotate(.scheduled, reason: "scheduled"), on: workspace, at: now, actor: actor)
         case .retire(let workspace, let keyID):
-            try store.retireExpiredGraceKey(workspace, keyID: keyID, at: now, actor: actor)
+            try store.perform(.retireExpiredGrace(keyID: keyID), on: workspace, at: now, actor: actor)
         }
     }
 
@@ -240,7 +263,7 @@ private struct Watchdog {
     }
 }
 
-extension RotationPlan.Action {
+extension RotationSchedule.Action {
     var workspace: WorkspaceName {
         switch self {
         case .rotate(let workspace), .retire(let workspace, _): workspace

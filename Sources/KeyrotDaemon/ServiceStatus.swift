@@ -46,7 +46,7 @@ public final class ServiceStatus: Sendable {
     public var storeProblem: String? { state.withLock { $0.unhealthy } }
 
     /// The schedule in a few words: `3 workspaces; next rotation acme in 29d 23h`.
-    public static func summary(workspaces: Int, next: RotationPlan.ScheduledRotation?, now: Timestamp) -> String {
+    public static func summary(workspaces: Int, next: RotationSchedule.ScheduledRotation?, now: Timestamp) -> String {
         let count = workspaces == 1 ? "1 workspace" : "\(workspaces) workspaces"
         guard let next else { return "\(count); nothing scheduled" }
         let when = next.at <= now ? "due now" : "in \((next.at - now).description(units: 2))"

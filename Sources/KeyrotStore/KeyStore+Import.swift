@@ -21,15 +21,10 @@ extension KeyStore {
         seal: @escaping (_ keyID: String) throws -> Data
     ) throws -> (key: KeyRecord, entries: [AuditEntry]) {
         let imported = ImportedKey(keyID: requestedKeyID, secretLength: secretLength, activate: activate)
-        let (decision, entries) = try carryOut(
-            .importKey(imported),
-            on: name,
-            at: now,
-            actor: actor,
-            sealImported: seal
-        )
-        guard case .insertKey(let key) = decision.changes.first, let record = decision.result.key(withID: key.keyID)
+        let outcome = try perform(.importKey(imported), on: name, at: now, actor: actor, sealImported: seal)
+        guard case .insertKey(let key) = outcome.decision.changes.first,
+            let record = outcome.decision.result.key(withID: key.keyID)
         else { preconditionFailure("an import that added no key") }
-        return (record, entries)
+        return (record, outcome.entries)
     }
 }

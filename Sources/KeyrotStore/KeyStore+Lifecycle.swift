@@ -5,20 +5,22 @@ import KeyrotCore
 extension KeyStore {
     /// Carries out `request` on workspace `name` in one transaction: re-reads the workspace inside it, asks
     /// ``KeyrotCore/KeyLifecycle/decide(_:for:current:at:isKeyIDTaken:)``, applies the changes and appends the audit
-    /// rows. The store decides nothing itself.
+    /// rows. The store decides nothing itself. Once a change is committed, every ``observeChanges(_:)`` observer
+    /// hears of it.
     ///
     /// - Parameter sealImported: seals an imported secret for its final key id (only an import needs it).
-    /// - Returns: the decision and the audit rows as written (none when there was nothing to do).
+    /// - Returns: the decision, the audit rows as written (none when there was nothing to do), and the commit's
+    ///   place in the store's order of commits.
     /// - Throws: the lifecycle's refusal (``KeyrotCore/KeyrotError``), or a store or database error; either way
     ///   nothing was changed.
-    func carryOut(
+    public func perform(
         _ request: LifecycleRequest,
         on name: WorkspaceName,
         at now: Timestamp,
         actor: AuditActor,
         sealImported: ((_ keyID: String) throws -> Data)? = nil
-    ) throws -> (decision: LifecycleDecision, entries: [AuditEntry]) {
-        try write(.workspace(name)) { db in
+    ) throws -> LifecycleOutcome {
+        let outcome = try write(.workspace(name)) { db in
             let current = try db.workspaceState(named: name)
             var lookupError: (any Error)?
             let decision = try KeyLifecycle.decide(request, for: name, current: current?.state, at: now) { keyID in
@@ -44,8 +46,13 @@ extension KeyStore {
                     actor: actor
                 )
             }
-            return (decision, entries)
+            // Counted inside the writer, which runs one transaction at a time: the order is the order of commits.
+            return LifecycleOutcome(decision: decision, entries: entries, order: nextCommitOrder())
         }
+        if !outcome.decision.isEmpty {
+            notifyObservers(CommittedChange(workspace: outcome.decision.result, order: outcome.order))
+        }
+        return outcome
     }
 
     private func apply(

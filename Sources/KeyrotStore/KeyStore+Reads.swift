@@ -3,12 +3,15 @@ import KeyrotCore
 
 extension KeyStore {
     /// What the scheduler needs, read in one snapshot: every workspace's policy and its live keys
-    /// (pending, active, grace).
+    /// (pending, active, grace), and the ``commitOrder`` asked for just before the snapshot was read.
     ///
     /// Rows are decoded as they are stepped through (a cursor), never copied into a list of rows first: with many
     /// workspaces, copied rows cost several times the memory and time of what is kept.
-    public func scheduleSnapshot() throws -> (policies: [WorkspaceName: WorkspacePolicy], liveKeys: [KeyRecord]) {
-        try pool.read { db in
+    public func scheduleSnapshot() throws -> (
+        policies: [WorkspaceName: WorkspacePolicy], liveKeys: [KeyRecord], order: UInt64
+    ) {
+        let order = commitOrder
+        return try pool.read { db in
             let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM workspaces") ?? 0
             var policies: [WorkspaceName: WorkspacePolicy] = [:]
             policies.reserveCapacity(count)
@@ -22,11 +25,12 @@ extension KeyStore {
                 db,
                 sql: """
                     SELECT \(KeyRecord.selection) FROM keys AS k JOIN workspaces AS w ON w.id = k.workspace_id
-                    WHERE k.state IN ('pending', 'active', 'grace')
-                    """
+                    WHERE k.state IN (?, ?, ?)
+                    """,
+                arguments: [KeyState.pending.rawValue, KeyState.active.rawValue, KeyState.grace.rawValue]
             )
             while let row = try rows.next() { keys.append(try KeyRecord(row: row)) }
-            return (policies, keys)
+            return (policies, keys, order)
         }
     }
 

@@ -15,7 +15,7 @@ extension KeyStore {
         at now: Timestamp,
         actor: AuditActor
     ) throws -> [AuditEntry] {
-        try carryOut(.rotate(mode, reason: reason), on: name, at: now, actor: actor).entries
+        try perform(.rotate(mode, reason: reason), on: name, at: now, actor: actor).entries
     }
 
     /// Flags a key as leaked: it is revoked (material destroyed) and marked leaked; if it was the active key,
@@ -29,7 +29,7 @@ extension KeyStore {
         at now: Timestamp,
         actor: AuditActor
     ) throws -> [AuditEntry] {
-        try carryOut(.flagLeak(keyID: keyID, reason: reason), on: name, at: now, actor: actor).entries
+        try perform(.flagLeak(keyID: keyID, reason: reason), on: name, at: now, actor: actor).entries
     }
 
     /// Revokes a key: it never verifies again and its material is destroyed; if it was the active key, an
@@ -44,7 +44,7 @@ extension KeyStore {
         at now: Timestamp,
         actor: AuditActor
     ) throws -> [AuditEntry] {
-        try carryOut(.revoke(keyID: keyID, reason: reason), on: name, at: now, actor: actor).entries
+        try perform(.revoke(keyID: keyID, reason: reason), on: name, at: now, actor: actor).entries
     }
 
     /// Retires a grace key whose window has closed at `now`, destroying its material. Returns no rows if the
@@ -56,6 +56,6 @@ extension KeyStore {
         at now: Timestamp,
         actor: AuditActor
     ) throws -> [AuditEntry] {
-        try carryOut(.retireExpiredGrace(keyID: keyID), on: name, at: now, actor: actor).entries
+        try perform(.retireExpiredGrace(keyID: keyID), on: name, at: now, actor: actor).entries
     }
 }

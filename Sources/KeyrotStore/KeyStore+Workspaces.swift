@@ -14,7 +14,7 @@ extension KeyStore {
         actor: AuditActor,
         reason: String? = nil
     ) throws -> [AuditEntry] {
-        try carryOut(.create(policy, reason: reason), on: name, at: now, actor: actor).entries
+        try perform(.create(policy, reason: reason), on: name, at: now, actor: actor).entries
     }
 
     /// Makes the workspace exist with exactly `policy`: creates it, or updates its policy if it differs, or
@@ -27,7 +27,7 @@ extension KeyStore {
         actor: AuditActor,
         reason: String? = nil
     ) throws -> [AuditEntry] {
-        try carryOut(.declare(policy, reason: reason), on: name, at: now, actor: actor).entries
+        try perform(.declare(policy, reason: reason), on: name, at: now, actor: actor).entries
     }
 
     /// Changes a workspace's policy, in one transaction with its audit row (none if the policy is unchanged); a
@@ -40,6 +40,6 @@ extension KeyStore {
         actor: AuditActor,
         reason: String? = nil
     ) throws -> [AuditEntry] {
-        try carryOut(.changePolicy(policy, reason: reason), on: name, at: now, actor: actor).entries
+        try perform(.changePolicy(policy, reason: reason), on: name, at: now, actor: actor).entries
     }
 }

@@ -18,6 +18,9 @@ public final class KeyStore: Sendable {
     public let path: String
     /// The device and inode of the database file as opened, to tell when the file has been removed or replaced.
     let fileIdentity: FileIdentity
+    /// Numbers the lifecycle's transactions in the order they commit (see ``commitOrder``).
+    let commits = Atomic<UInt64>(1)
+    let observers = Mutex<[@Sendable (CommittedChange) -> Void]>([])
     /// Counts the write transactions this store has run (committed or not).
     private let writes = Atomic<UInt64>(0)
     /// The count of ``writes`` after the last write that may have changed each workspace.

@@ -64,7 +64,7 @@ import Testing
         (2, "acme", 2_591_970, "2 workspaces; next rotation acme in 29d 23h"),
     ])
     func theStatusLineSummarizesTheSchedule(workspaces: Int, name: String, inSeconds: Int64, line: String) throws {
-        let next = RotationPlan.ScheduledRotation(
+        let next = RotationSchedule.ScheduledRotation(
             workspace: try WorkspaceName(name),
             at: DaemonFixture.t0 + .seconds(inSeconds)
         )

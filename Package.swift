@@ -69,6 +69,8 @@ let package = Package(
             dependencies: [
                 "KeyrotCore", "KeyrotCrypto", "KeyrotStore", "KeyrotControl", "KeyrotSystemd",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "TOMLKit", package: "TOMLKit"),

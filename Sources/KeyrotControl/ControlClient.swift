@@ -23,10 +23,6 @@ public struct ControlClient: ~Copyable {
         var parameters: [String: JSONValue]?
     }
 
-    private struct Reply<Parameters: Decodable>: Decodable {
-        var parameters: Parameters
-    }
-
     /// A reply read in one pass: an error (its name and parameters) or the expected parameters.
     private enum Outcome<Parameters: Decodable>: Decodable {
         case success(Parameters)
@@ -87,13 +83,23 @@ public struct ControlClient: ~Copyable {
         _ parameters: some Encodable,
         returning: Result.Type
     ) async throws -> Result {
+        try await callKeepingMessage(method, parameters, returning: Result.self).result
+    }
+
+    /// Calls `method` like ``call(_:_:returning:)`` and also returns the reply message as received (JSON, without
+    /// its NUL), for `--json` output; the reply is read once.
+    public mutating func callKeepingMessage<Result: Decodable>(
+        _ method: String,
+        _ parameters: some Encodable,
+        returning: Result.Type
+    ) async throws -> (result: Result, message: Data) {
         let message = try await exchange(method, parameters)
         let outcome: Outcome<Result>
         do { outcome = try JSONDecoder().decode(Outcome<Result>.self, from: message) } catch {
             throw ControlClientError.unreadableReply
         }
         switch outcome {
-        case .success(let result): return result
+        case .success(let result): return (result, message)
         case .failure(let error): throw error
         }
     }
@@ -114,13 +120,6 @@ public struct ControlClient: ~Copyable {
         try await outbound.write(request)
         guard let reply = try await inbound.next() else { throw ControlClientError.closedByDaemon }
         return Data(reply.readableBytesView)
-    }
-
-    /// The parameters of a successful reply message.
-    public static func decode<Result: Decodable>(_ message: Data, as type: Result.Type) throws -> Result {
-        do { return try JSONDecoder().decode(Reply<Result>.self, from: message).parameters } catch {
-            throw ControlClientError.unreadableReply
-        }
     }
 }
 

@@ -1,63 +1,111 @@
 import Foundation
-import NIOCore
 
-/// One varlink method call as received: `{"method": "io.keyrotd.Sign", "parameters": {...}, "oneway": false}`.
-public struct VarlinkCall: Sendable {
+/// One varlink method call as received, `{"method": "io.keyrotd.Sign", "parameters": {...}, "oneway": false}`, read
+/// in one pass: the method, and what it asks for as a typed value or as the error to answer it with.
+public struct VarlinkCall<Methods: VarlinkMethods>: Sendable {
+    /// What a call asks of the server.
+    public enum Target: Sendable {
+        /// A method of the service's interface.
+        case service(Methods)
+        /// `org.varlink.service.GetInfo`.
+        case getInfo
+        /// `org.varlink.service.GetInterfaceDescription` of this interface.
+        case getInterfaceDescription(String)
+    }
+
     /// The fully qualified method, e.g. `io.keyrotd.Sign`.
     public let method: String
     /// The caller wants no reply.
     public let oneway: Bool
-    private let message: Data
+    /// The call, or the error reply it gets (an unknown interface or method, a parameter that does not fit).
+    public let target: Result<Target, VarlinkError>
 
-    private struct Head: Decodable {
-        var method: String
-        var oneway: Bool?
-        var upgrade: Bool?
-    }
-
-    private struct Envelope<Parameters: Decodable>: Decodable {
-        var parameters: Parameters?
-    }
-
-    /// Reads a call from one message (the bytes before its NUL).
+    /// Reads a call from one message (the bytes before its NUL), parsing the JSON once.
     ///
-    /// - Throws: `io.keyrotd.InvalidRequest` for anything that is not a JSON object with a string `method`.
-    public init(message: Data) throws(VarlinkError) {
-        let head: Head
-        do { head = try JSONDecoder().decode(Head.self, from: message) } catch {
+    /// - Parameter interface: the name of the service's interface.
+    /// - Throws: `io.keyrotd.InvalidRequest` for anything that is not a JSON object with a string `method`, or that
+    ///   asks for a connection upgrade: the connection is closed after the reply.
+    public init(message: Data, interface: String) throws(VarlinkError) {
+        let decoder = JSONDecoder()
+        decoder.userInfo[interfaceKey] = interface
+        let envelope: Envelope
+        do { envelope = try decoder.decode(Envelope.self, from: message) } catch {
             throw .invalidRequest("not a varlink call: expected a JSON object with a \"method\" string")
         }
-        guard head.upgrade != true else { throw .invalidRequest("connection upgrades are not supported") }
-        method = head.method
-        oneway = head.oneway ?? false
-        self.message = message
+        guard !envelope.upgrade else { throw .invalidRequest("connection upgrades are not supported") }
+        method = envelope.method
+        oneway = envelope.oneway
+        target = envelope.target
     }
 
-    /// The interface part of the method: `io.keyrotd` for `io.keyrotd.Sign`.
-    public var interface: String { String(method[..<(method.lastIndex(of: ".") ?? method.startIndex)]) }
+    /// The interface part of a method: `io.keyrotd` for `io.keyrotd.Sign`.
+    static func interface(of method: String) -> String {
+        String(method[..<(method.lastIndex(of: ".") ?? method.startIndex)])
+    }
 
     /// The method's own name: `Sign` for `io.keyrotd.Sign`.
-    public var name: String {
+    static func name(of method: String) -> String {
         method.lastIndex(of: ".").map { String(method[method.index(after: $0)...]) } ?? method
     }
 
-    /// The call's parameters as `Parameters`; a missing `parameters` member reads as `{}`.
-    ///
-    /// - Throws: `org.varlink.service.InvalidParameter` naming the first parameter that is missing or of the
-    ///   wrong type.
-    public func parameters<Parameters: Decodable>(as type: Parameters.Type) throws(VarlinkError) -> Parameters {
-        do {
-            if let parameters = try JSONDecoder().decode(Envelope<Parameters>.self, from: message).parameters {
-                return parameters
+    private struct Envelope: Decodable {
+        private enum Key: String, CodingKey { case method, oneway, upgrade, parameters }
+        private struct InterfaceQuery: Decodable { var interface: String }
+
+        var method: String
+        var oneway: Bool
+        var upgrade: Bool
+        var target: Result<Target, VarlinkError>
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: Key.self)
+            method = try container.decode(String.self, forKey: .method)
+            oneway = try container.decodeIfPresent(Bool.self, forKey: .oneway) ?? false
+            upgrade = try container.decodeIfPresent(Bool.self, forKey: .upgrade) ?? false
+            let hasParameters = try container.contains(.parameters) && !container.decodeNil(forKey: .parameters)
+            let parameters = try hasParameters ? container.superDecoder(forKey: .parameters) : Self.emptyObject()
+            let interface = decoder.userInfo[interfaceKey] as? String ?? ""
+            let method = method
+            target = Result { () throws(VarlinkError) -> Target in
+                do {
+                    switch (VarlinkCall.interface(of: method), VarlinkCall.name(of: method)) {
+                    case ("org.varlink.service", "GetInfo"):
+                        return .getInfo
+                    case ("org.varlink.service", "GetInterfaceDescription"):
+                        return .getInterfaceDescription(try InterfaceQuery(from: parameters).interface)
+                    case ("org.varlink.service", _):
+                        throw VarlinkError.methodNotFound(method)
+                    case (interface, let name):
+                        return .service(try Methods(method: name, parameters: parameters))
+                    case (let other, _):
+                        throw VarlinkError.interfaceNotFound(other)
+                    }
+                } catch let error as VarlinkError {
+                    throw error
+                } catch let error as DecodingError {
+                    throw .invalidParameter(error.parameterName)
+                } catch {
+                    throw .invalidParameter("parameters")
+                }
             }
-            return try JSONDecoder().decode(Parameters.self, from: Data("{}".utf8))
-        } catch let error as DecodingError {
-            throw .invalidParameter(error.parameterName)
-        } catch {
-            throw .invalidParameter("parameters")
+        }
+
+        /// A decoder of `{}`, for a call without parameters (a constant of two bytes: the message is not parsed
+        /// again).
+        private static func emptyObject() throws -> any Decoder {
+            try JSONDecoder().decode(DecoderCapture.self, from: Data("{}".utf8)).decoder
         }
     }
+
+    /// Keeps the decoder it is decoded with.
+    private struct DecoderCapture: Decodable {
+        var decoder: any Decoder
+        init(from decoder: any Decoder) { self.decoder = decoder }
+    }
 }
+
+/// Where a call's decoder finds the name of the service's interface.
+private let interfaceKey = CodingUserInfoKey(rawValue: "keyrot.interface")!
 
 extension DecodingError {
     /// The name of the parameter a decoding error is about (the path below `parameters`).

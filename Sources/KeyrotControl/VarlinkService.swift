@@ -1,25 +1,32 @@
 /// What answers the calls of an interface served on the control socket (the daemon implements it).
 ///
-/// - Important: Throw ``VarlinkError`` for an error reply; every other outcome is a reply. An implementation
-///   must not crash on any call: the server hands it whatever a peer sent.
+/// The server decodes each call once into ``Methods`` and asks ``answer(_:method:from:mayBlock:)`` for its reply on
+/// the connection's event loop with `mayBlock` false: a call that needs nothing that could block (a `Sign` with its
+/// keys in memory) is answered there and then, with no thread hop. A call that reaches something that could block
+/// (the database, a user lookup, the journal) answers ``VarlinkAnswer/mustBlock`` before it has done anything, and the
+/// server asks the same code again on its thread pool for blocking work, with `mayBlock` true.
+///
+/// - Important: An implementation must not crash on any call: the server hands it whatever a peer sent. With
+///   `mayBlock` false it must neither block nor change anything before answering ``VarlinkAnswer/mustBlock``.
 public protocol VarlinkService: Sendable {
+    associatedtype Methods: VarlinkMethods
+
     /// The interface it implements, e.g. ``VarlinkInterfaceFile/keyrotd``.
     var interface: VarlinkInterfaceFile { get }
 
-    /// Answers `call` (a method of ``interface``) from `peer`.
-    func reply(to call: VarlinkCall, from peer: PeerCredentials) async throws(VarlinkError) -> VarlinkReply
-
-    /// Answers `call` at once if that needs no I/O (nothing that could block: no database, no user lookups, no
-    /// journal), or returns nil to have ``reply(to:from:)`` answer it. The server calls this on its event loop, so
-    /// a reply here skips two thread hops.
-    ///
-    /// - Important: It must return what ``reply(to:from:)`` would have, errors included, or nil.
-    func immediateReply(to call: VarlinkCall, from peer: PeerCredentials) -> VarlinkReply?
+    /// Answers `call` (a call of method `method`, fully qualified) from `peer`.
+    func answer(_ call: Methods, method: String, from peer: PeerCredentials, mayBlock: Bool) -> VarlinkAnswer
 }
 
-extension VarlinkService {
-    /// By default every call takes the ordinary path.
-    public func immediateReply(to call: VarlinkCall, from peer: PeerCredentials) -> VarlinkReply? { nil }
+/// A service's answer to one call.
+public enum VarlinkAnswer: Sendable {
+    /// The reply (a result or an error).
+    case reply(VarlinkReply)
+    /// The call needs to block: ask again where blocking is allowed.
+    case mustBlock
+
+    /// An error reply.
+    public static func error(_ error: VarlinkError) -> VarlinkAnswer { .reply(.error(error)) }
 }
 
 /// What `org.varlink.service.GetInfo` says about the service.

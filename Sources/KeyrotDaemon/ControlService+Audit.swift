@@ -5,9 +5,8 @@ extension ControlService {
     /// keyrotd's version, as `GetInfo` and `Status` report it.
     public static let version = "0.1.0"
 
-    func history(_ request: Request) throws -> VarlinkReply {
+    func history(_ parameters: KeyrotAPI.HistoryParameters, _ request: Request) throws -> VarlinkReply {
         try requireAdministrator(request)
-        let parameters = try request.parameters(KeyrotAPI.HistoryParameters.self)
         let workspace = try parameters.workspace.map { text throws(VarlinkError) in try workspaceName(text) }
         let limit = min(max(parameters.limit ?? 100, 1), 10_000)
         let entries = try store.history(of: workspace, limit: limit)

@@ -5,9 +5,8 @@ import KeyrotCrypto
 import KeyrotStore
 
 extension ControlService {
-    func rotate(_ request: Request) throws -> VarlinkReply {
+    func rotate(_ parameters: KeyrotAPI.RotateParameters, _ request: Request) throws -> VarlinkReply {
         try requireAdministrator(request)
-        let parameters = try request.parameters(KeyrotAPI.RotateParameters.self)
         let workspace = try workspaceName(parameters.workspace)
         do {
             try requireHealthyStore()
@@ -35,10 +34,9 @@ extension ControlService {
         }
     }
 
-    func flagLeak(_ request: Request) throws -> VarlinkReply {
+    func flagLeak(_ parameters: KeyrotAPI.FlagLeakParameters, _ request: Request) throws -> VarlinkReply {
         try requireAdministrator(request)
         try requireHealthyStore()
-        let parameters = try request.parameters(KeyrotAPI.FlagLeakParameters.self)
         let workspace = try workspaceName(parameters.workspace)
         let entries = try store.flagLeak(
             workspace,
@@ -50,10 +48,9 @@ extension ControlService {
         return changed(entries)
     }
 
-    func revoke(_ request: Request) throws -> VarlinkReply {
+    func revoke(_ parameters: KeyrotAPI.RevokeParameters, _ request: Request) throws -> VarlinkReply {
         try requireAdministrator(request)
         try requireHealthyStore()
-        let parameters = try request.parameters(KeyrotAPI.RevokeParameters.self)
         let workspace = try workspaceName(parameters.workspace)
         let entries = try store.revoke(
             workspace,
@@ -65,10 +62,9 @@ extension ControlService {
         return changed(entries)
     }
 
-    func importKey(_ request: Request) throws -> VarlinkReply {
+    func importKey(_ parameters: KeyrotAPI.ImportKeyParameters, _ request: Request) throws -> VarlinkReply {
         try requireAdministrator(request)
         try requireHealthyStore()
-        let parameters = try request.parameters(KeyrotAPI.ImportKeyParameters.self)
         let workspace = try workspaceName(parameters.workspace)
         guard var decoded = Data(base64Encoded: parameters.secret) else {
             throw VarlinkError.invalidParameter("secret")
@@ -95,9 +91,8 @@ extension ControlService {
         )
     }
 
-    func listKeys(_ request: Request) throws -> VarlinkReply {
+    func listKeys(_ parameters: KeyrotAPI.WorkspaceParameters, _ request: Request) throws -> VarlinkReply {
         try requireAdministrator(request)
-        let parameters = try request.parameters(KeyrotAPI.WorkspaceParameters.self)
         let ring = try store.keyRing(of: try workspaceName(parameters.workspace))
         return .parameters(KeyrotAPI.KeysResult(keys: ring.keys.reversed().map { KeyrotAPI.Key($0, at: request.now) }))
     }

@@ -3,48 +3,11 @@ import KeyrotControl
 import KeyrotCore
 
 extension ControlService {
-    func sign(_ request: Request) throws -> VarlinkReply {
-        let parameters = try request.parameters(KeyrotAPI.SignParameters.self)
+    func sign(_ parameters: KeyrotAPI.SignParameters, _ request: Request) throws -> VarlinkReply {
         let workspace = try workspaceName(parameters.workspace)
         try requireSigner(request, of: workspace)
-        return Self.reply(try tokens.sign(try Self.tokenRequest(parameters), for: workspace, at: request.now))
-    }
-
-    /// `Sign` and `Verify` answered without I/O, on the server's event loop: when the caller is allowed without a
-    /// user-database lookup (root, keyrotd's own user, a signer listed by uid), the workspace's keys are in memory
-    /// and no write is due. Nil sends the call the ordinary way, which also gives every error and every event.
-    public func immediateReply(to call: VarlinkCall, from peer: PeerCredentials) -> VarlinkReply? {
-        let now = clock.now()
-        switch call.name {
-        case "Sign":
-            guard let parameters = try? call.parameters(as: KeyrotAPI.SignParameters.self),
-                let workspace = try? WorkspaceName(parameters.workspace),
-                mayUseTokensWithoutLookups(peer, workspace),
-                let request = try? Self.tokenRequest(parameters),
-                let signed = tokens.signWithoutIO(request, for: workspace, at: now)
-            else { return nil }
-            return Self.reply(signed)
-        case "Verify":
-            guard let parameters = try? call.parameters(as: KeyrotAPI.VerifyParameters.self),
-                let workspace = try? WorkspaceName(parameters.workspace),
-                mayUseTokensWithoutLookups(peer, workspace),
-                let outcome = tokens.verifyWithoutIO(parameters.token, for: workspace, at: now)
-            else { return nil }
-            if case .failure(let failure) = outcome, failure.reason == .revokedKey { return nil }  // an event
-            return Self.reply(outcome)
-        default:
-            return nil
-        }
-    }
-
-    /// Whether `peer` may sign and verify for `workspace` by what is known without I/O: the access rules asked
-    /// with no groups, which are unknown without a lookup, can only err towards "no"; false means "look it up".
-    private func mayUseTokensWithoutLookups(_ peer: PeerCredentials, _ workspace: WorkspaceName) -> Bool {
-        guard let signers = tokens.policyWithoutIO(of: workspace)?.signers else { return false }
-        let signerUIDs = Set(
-            signers.compactMap { signer -> UInt32? in if case .uid(let uid) = signer { uid } else { nil } }
-        )
-        return access.maySign(uid: peer.uid, groupIDs: [], signerUIDs: signerUIDs, signerGroupIDs: [])
+        let token = try Self.tokenRequest(parameters)
+        return Self.reply(try tokens.sign(token, for: workspace, at: request.now, mayBlock: request.mayBlock))
     }
 
     /// The token request a `Sign` call asks for.
@@ -79,12 +42,12 @@ extension ControlService {
         return .encoded(json)
     }
 
-    func verify(_ request: Request) throws -> VarlinkReply {
-        let parameters = try request.parameters(KeyrotAPI.VerifyParameters.self)
+    func verify(_ parameters: KeyrotAPI.VerifyParameters, _ request: Request) throws -> VarlinkReply {
         let workspace = try workspaceName(parameters.workspace)
         try requireSigner(request, of: workspace)
-        let outcome = try tokens.verify(parameters.token, for: workspace, at: request.now)
+        let outcome = try tokens.verify(parameters.token, for: workspace, at: request.now, mayBlock: request.mayBlock)
         if case .failure(let failure) = outcome, failure.reason == .revokedKey {
+            try request.requireBlocking()  // the event goes to the journal
             let key = failure.keyID ?? "(unknown)"
             events.report(
                 DaemonEvent(

@@ -2,10 +2,9 @@ import KeyrotControl
 import KeyrotCore
 
 extension ControlService {
-    func createWorkspace(_ request: Request) throws -> VarlinkReply {
+    func createWorkspace(_ parameters: KeyrotAPI.CreateWorkspaceParameters, _ request: Request) throws -> VarlinkReply {
         try requireAdministrator(request)
         try requireHealthyStore()
-        let parameters = try request.parameters(KeyrotAPI.CreateWorkspaceParameters.self)
         let name = try WorkspaceName(parameters.name)
         let policy = try settings.defaults.applying(parameters.policy ?? KeyrotAPI.PolicyChange())
         let entries = try store.createWorkspace(name, policy: policy, at: request.now, actor: request.actor)
@@ -18,10 +17,9 @@ extension ControlService {
         )
     }
 
-    func updateWorkspace(_ request: Request) throws -> VarlinkReply {
+    func updateWorkspace(_ parameters: KeyrotAPI.UpdateWorkspaceParameters, _ request: Request) throws -> VarlinkReply {
         try requireAdministrator(request)
         try requireHealthyStore()
-        let parameters = try request.parameters(KeyrotAPI.UpdateWorkspaceParameters.self)
         let name = try workspaceName(parameters.name)
         let policy = try store.policy(of: name).applying(parameters.policy)
         let entries = try store.updateWorkspace(name, policy: policy, at: request.now, actor: request.actor)
@@ -40,9 +38,9 @@ extension ControlService {
         return .parameters(KeyrotAPI.WorkspacesResult(workspaces: try names.map { try describe($0, at: request.now) }))
     }
 
-    func getWorkspace(_ request: Request) throws -> VarlinkReply {
+    func getWorkspace(_ parameters: KeyrotAPI.NameParameters, _ request: Request) throws -> VarlinkReply {
         try requireAdministrator(request)
-        let name = try workspaceName(try request.parameters(KeyrotAPI.NameParameters.self).name)
+        let name = try workspaceName(parameters.name)
         let ring = try store.keyRing(of: name)
         return .parameters(
             KeyrotAPI.GetWorkspaceResult(

@@ -50,50 +50,62 @@ public struct ControlService: VarlinkService {
 
     var access: AccessRules { settings.access }
 
-    public func reply(to call: VarlinkCall, from peer: PeerCredentials) async throws(VarlinkError) -> VarlinkReply {
+    /// Answers one call. Only `Sign` and `Verify` can be answered where blocking is not allowed (see
+    /// ``VarlinkService``): every other call reads or writes the store.
+    public func answer(_ call: KeyrotCall, method: String, from peer: PeerCredentials, mayBlock: Bool) -> VarlinkAnswer
+    {
+        let request = Request(method: method, peer: peer, now: clock.now(), mayBlock: mayBlock)
         do {
-            let request = Request(call: call, peer: peer, now: clock.now())
-            switch call.name {
-            case "Sign": return try sign(request)
-            case "Verify": return try verify(request)
-            case "Rotate": return try rotate(request)
-            case "FlagLeak": return try flagLeak(request)
-            case "Revoke": return try revoke(request)
-            case "ImportKey": return try importKey(request)
-            case "CreateWorkspace": return try createWorkspace(request)
-            case "UpdateWorkspace": return try updateWorkspace(request)
-            case "ListWorkspaces": return try listWorkspaces(request)
-            case "GetWorkspace": return try getWorkspace(request)
-            case "ListKeys": return try listKeys(request)
-            case "History": return try history(request)
-            case "VerifyAudit": return try verifyAudit(request)
-            case "Status": return try status(request)
-            case "Reload": return try reloadConfiguration(request)
-            default: throw VarlinkError.methodNotFound(call.method)
+            switch call {
+            case .sign(let parameters): return .reply(try sign(parameters, request))
+            case .verify(let parameters): return .reply(try verify(parameters, request))
+            default: guard mayBlock else { return .mustBlock }
             }
+            return .reply(try answerBlocking(call, request))
+        } catch is BlockingRequired {
+            return .mustBlock
         } catch let error as VarlinkError {
-            throw error
+            return .error(error)
         } catch let error as KeyrotError {
-            throw error.varlinkError
+            return .error(error.varlinkError)
         } catch {
-            logger.error(
-                "control call failed",
-                metadata: ["keyrot.method": "\(call.method)", "keyrot.error": "\(error)"]
-            )
-            throw Self.storageFailure(KeyStore.problem(in: error))
+            logger.error("control call failed", metadata: ["keyrot.method": "\(method)", "keyrot.error": "\(error)"])
+            return .error(Self.storageFailure(KeyStore.problem(in: error)))
         }
     }
 
-    /// One call in flight: what was asked, by whom, and when.
+    private func answerBlocking(_ call: KeyrotCall, _ request: Request) throws -> VarlinkReply {
+        switch call {
+        case .sign(let parameters): try sign(parameters, request)
+        case .verify(let parameters): try verify(parameters, request)
+        case .rotate(let parameters): try rotate(parameters, request)
+        case .flagLeak(let parameters): try flagLeak(parameters, request)
+        case .revoke(let parameters): try revoke(parameters, request)
+        case .importKey(let parameters): try importKey(parameters, request)
+        case .createWorkspace(let parameters): try createWorkspace(parameters, request)
+        case .updateWorkspace(let parameters): try updateWorkspace(parameters, request)
+        case .listWorkspaces: try listWorkspaces(request)
+        case .getWorkspace(let parameters): try getWorkspace(parameters, request)
+        case .listKeys(let parameters): try listKeys(parameters, request)
+        case .history(let parameters): try history(parameters, request)
+        case .verifyAudit: try verifyAudit(request)
+        case .status: try status(request)
+        case .reload: try reloadConfiguration(request)
+        }
+    }
+
+    /// One call in flight: what was asked, by whom, when, and whether it may block.
     struct Request {
-        let call: VarlinkCall
+        let method: String
         let peer: PeerCredentials
         let now: Timestamp
+        let mayBlock: Bool
 
         var actor: AuditActor { AuditActor(uid: Int64(peer.uid), pid: Int64(peer.pid)) }
 
-        func parameters<P: Decodable>(_ type: P.Type) throws(VarlinkError) -> P {
-            try call.parameters(as: type)
+        /// Fails with ``BlockingRequired`` where blocking is not allowed: the call is asked again where it is.
+        func requireBlocking() throws(BlockingRequired) {
+            guard mayBlock else { throw BlockingRequired() }
         }
     }
 
@@ -114,26 +126,30 @@ public struct ControlService: VarlinkService {
         guard access.isAdministrator(uid: peer.uid, groupIDs: groups.of(peer)) else {
             logger.warning(
                 "control call denied",
-                metadata: ["keyrot.method": "\(request.call.method)", "keyrot.peer": "\(peer)"]
+                metadata: ["keyrot.method": "\(request.method)", "keyrot.peer": "\(peer)"]
             )
-            throw .permissionDenied(method: request.call.method, uid: peer.uid)
+            throw .permissionDenied(method: request.method, uid: peer.uid)
         }
     }
 
-    /// Fails unless the peer is an administrator or one of the workspace's signers.
+    /// Fails unless the peer is an administrator or one of the workspace's signers. Root, keyrotd's own user and a
+    /// signer listed by uid are known without a user lookup; every other answer needs one (so it may block).
     func requireSigner(_ request: Request, of workspace: WorkspaceName) throws {
         let peer = request.peer
         if peer.uid == 0 || peer.uid == access.daemonUID { return }
         let signers: [Principal]
         do {
-            signers = try tokens.policy(of: workspace).signers
+            signers = try tokens.policy(of: workspace, mayBlock: request.mayBlock).signers
         } catch KeyrotError.workspaceNotFound(let name) {
+            try request.requireBlocking()
             // Only administrators learn which workspaces exist.
             guard access.isAdministrator(uid: peer.uid, groupIDs: groups.of(peer)) else {
-                throw VarlinkError.permissionDenied(method: request.call.method, uid: peer.uid)
+                throw VarlinkError.permissionDenied(method: request.method, uid: peer.uid)
             }
             throw KeyrotError.workspaceNotFound(name)
         }
+        if signers.contains(.uid(peer.uid)) { return }
+        try request.requireBlocking()
         var signerUIDs: Set<UInt32> = []
         var signerGroupIDs: Set<UInt32> = []
         for signer in signers {
@@ -153,11 +169,11 @@ public struct ControlService: VarlinkService {
             logger.warning(
                 "control call denied",
                 metadata: [
-                    "keyrot.method": "\(request.call.method)", "keyrot.peer": "\(peer)",
+                    "keyrot.method": "\(request.method)", "keyrot.peer": "\(peer)",
                     "keyrot.workspace": "\(workspace)",
                 ]
             )
-            throw VarlinkError.permissionDenied(method: request.call.method, uid: peer.uid)
+            throw VarlinkError.permissionDenied(method: request.method, uid: peer.uid)
         }
     }
 

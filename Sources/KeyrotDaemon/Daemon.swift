@@ -28,7 +28,7 @@ public final class Daemon: Sendable {
     public let events: EventReporter
     public let status: ServiceStatus
     let options: DaemonOptions
-    let endpoint: ControlServer.Endpoint
+    let endpoint: ControlEndpoint
     let clock: any WallClock
     let logger: Logger
     let wake = WakeSignal()

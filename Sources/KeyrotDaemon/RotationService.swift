@@ -1,6 +1,7 @@
 import KeyrotCore
 import KeyrotStore
 import Logging
+import NIOPosix
 import ServiceLifecycle
 
 /// Rotates each workspace's key when it falls due and retires grace keys whose window has closed, then sleeps
@@ -66,20 +67,32 @@ public struct RotationService: Service {
     }
 
     public func run() async throws {
+        // The passes and health checks commit to the database and write to the journal: they run on a thread of
+        // their own, never on Swift's cooperative pool (two threads on a two-core machine), and never queued behind
+        // the control socket's blocking calls.
+        let thread = NIOThreadPool(numberOfThreads: 1)
+        thread.start()
         do {
             try await cancelWhenGracefulShutdown {
                 await startSignal?.wait()
                 try Task.checkCancellation()
                 var watchdog = watchdogInterval.map { Watchdog(interval: $0) }
-                var pass = performDueWork(at: clock.now(), watchdog: &watchdog)
+                var pass: Pass
+                (pass, watchdog) = try await thread.runIfActive { [self, watchdog] in passAndWatchdog(watchdog) }
                 while true {
                     try Task.checkCancellation()
                     if watchdog?.isDue == true {
-                        checkHealthAndPing(&watchdog!)
-                        report(pass, at: clock.now())  // "next rotation in …" moves on between passes
+                        watchdog = try await thread.runIfActive { [self, watchdog, pass] in
+                            var state = watchdog!
+                            checkHealthAndPing(&state)
+                            report(pass, at: clock.now())  // "next rotation in …" moves on between passes
+                            return state
+                        }
                     }
                     switch try await sleep(until: pass.deadline, orPingAt: watchdog?.nextPing) {
-                    case .deadline, .woken: pass = performDueWork(at: clock.now(), watchdog: &watchdog)
+                    case .deadline, .woken:
+                        (pass, watchdog) = try await thread.runIfActive { [self, watchdog] in passAndWatchdog(watchdog)
+                        }
                     case .pingDue: break
                     }
                 }
@@ -87,6 +100,14 @@ public struct RotationService: Service {
         } catch is CancellationError {
             logger.info("rotation scheduler stopped")
         }
+        try? await thread.shutdownGracefully()
+    }
+
+    /// One pass at the clock's `now`, and the watchdog as the pass leaves it.
+    private func passAndWatchdog(_ watchdog: Watchdog?) -> (Pass, Watchdog?) {
+        var watchdog = watchdog
+        let pass = performDueWork(at: clock.now(), watchdog: &watchdog)
+        return (pass, watchdog)
     }
 
     /// Does everything due at `now`; returns when to look again.
@@ -96,7 +117,7 @@ public struct RotationService: Service {
     }
 
     /// What a pass over the schedule found: when to look again, and what the status line says about it.
-    private struct Pass {
+    private struct Pass: Sendable {
         var deadline: Timestamp
         var workspaces: Int?
         var nextRotation: RotationSchedule.ScheduledRotation?
@@ -245,7 +266,7 @@ public struct RotationService: Service {
 }
 
 /// When the watchdog wants its next ping, and what was wrong with the store when it was last found unhealthy.
-private struct Watchdog {
+private struct Watchdog: Sendable {
     let interval: Duration
     var nextPing = ContinuousClock.now
     var problem: String?

@@ -33,29 +33,30 @@ public final class TokenService: Sendable {
 
     /// A token for `request`, signed with the workspace's active key at `now`.
     ///
+    /// - Parameter mayBlock: whether it may read the store and record the key's token bound; without, it signs only
+    ///   from keys in memory whose recorded bound covers the token, and throws ``BlockingRequired`` otherwise.
     /// - Throws: ``KeyrotCore/KeyrotError`` for an unknown workspace or a bad request, or a store error.
-    public func sign(_ request: TokenRequest, for workspace: WorkspaceName, at now: Timestamp) throws -> SignedToken {
+    public func sign(
+        _ request: TokenRequest,
+        for workspace: WorkspaceName,
+        at now: Timestamp,
+        mayBlock: Bool = true
+    ) throws -> SignedToken {
         for _ in 0..<3 {
-            let prepared = try prepare(request, for: workspace, with: try keys(of: workspace), at: now)
+            let prepared = try prepare(
+                request,
+                for: workspace,
+                with: try keys(of: workspace, mayBlock: mayBlock),
+                at: now
+            )
             if let bound = prepared.boundToRecord {
+                guard mayBlock else { throw BlockingRequired() }
                 let recorded = try store.recordTokensValid(until: bound, keyID: prepared.key.keyID, of: workspace)
                 guard recorded else { continue }  // rotated meanwhile: sign with the new key
             }
             return finish(prepared, at: now)
         }
         throw KeyrotError.invalidTokenRequest("the workspace kept rotating while signing; try again")
-    }
-
-    /// The token ``sign(_:for:at:)`` would make, if that needs no I/O: the workspace's keys are in memory and
-    /// current, and the bound its key's tokens may live to already covers this one. Nil otherwise, and for a
-    /// request ``sign(_:for:at:)`` would refuse.
-    public func signWithoutIO(_ request: TokenRequest, for workspace: WorkspaceName, at now: Timestamp) -> SignedToken?
-    {
-        guard let unsealed = cachedKeys(of: workspace),
-            let prepared = try? prepare(request, for: workspace, with: unsealed, at: now),
-            prepared.boundToRecord == nil
-        else { return nil }
-        return finish(prepared, at: now)
     }
 
     /// A token about to be signed: the key, the signing input, and the bound to record first, if any.
@@ -107,21 +108,16 @@ public final class TokenService: Sendable {
     }
 
     /// Checks `token` against the workspace's keys at `now`.
+    ///
+    /// - Parameter mayBlock: whether it may read the store; without, it checks only against keys in memory, and
+    ///   throws ``BlockingRequired`` when they are not.
     public func verify(
         _ token: String,
         for workspace: WorkspaceName,
-        at now: Timestamp
+        at now: Timestamp,
+        mayBlock: Bool = true
     ) throws -> Result<VerifiedToken, TokenFailure> {
-        verify(token, with: try keys(of: workspace), at: now)
-    }
-
-    /// What ``verify(_:for:at:)`` would say, if the workspace's keys are in memory and current; nil otherwise.
-    public func verifyWithoutIO(
-        _ token: String,
-        for workspace: WorkspaceName,
-        at now: Timestamp
-    ) -> Result<VerifiedToken, TokenFailure>? {
-        cachedKeys(of: workspace).map { verify(token, with: $0, at: now) }
+        verify(token, with: try keys(of: workspace, mayBlock: mayBlock), at: now)
     }
 
     private func verify(
@@ -141,14 +137,9 @@ public final class TokenService: Sendable {
         }
     }
 
-    /// The workspace's policy if its keys are in memory and current; nil otherwise.
-    public func policyWithoutIO(of workspace: WorkspaceName) -> WorkspacePolicy? {
-        cachedKeys(of: workspace)?.keys.policy
-    }
-
     /// The workspace's policy, from the same cache (no database read while nothing changed).
-    public func policy(of workspace: WorkspaceName) throws -> WorkspacePolicy {
-        try keys(of: workspace).keys.policy
+    public func policy(of workspace: WorkspaceName, mayBlock: Bool = true) throws -> WorkspacePolicy {
+        try keys(of: workspace, mayBlock: mayBlock).keys.policy
     }
 
     /// The workspace's keys from the cache, if the store has not written since they were read.
@@ -158,9 +149,11 @@ public final class TokenService: Sendable {
         return cached
     }
 
-    /// The workspace's keys, from the cache while the store has not written since, else freshly read and opened.
-    private func keys(of workspace: WorkspaceName) throws -> Unsealed {
+    /// The workspace's keys, from the cache while the store has not changed the workspace since, else freshly read
+    /// and opened (if it may block: else it throws ``BlockingRequired``).
+    private func keys(of workspace: WorkspaceName, mayBlock: Bool) throws -> Unsealed {
         if let cached = cachedKeys(of: workspace) { return cached }
+        guard mayBlock else { throw BlockingRequired() }
         let keys = try store.workspaceKeys(of: workspace)
         var secrets: [String: SecretBytes] = [:]
         for (keyID, sealed) in keys.sealedSecrets {

@@ -39,11 +39,11 @@ struct GlobalOptions: ParsableArguments {
         // right after, and a process that exits while a thread is still tearing its channel down dies
         // mid-deallocation (LeakSanitizer caught that, as a leak, in one run in forty on a loaded machine).
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let reply: Swift.Result<Data, any Error>
+        let reply: Swift.Result<(result: Result, message: Data), any Error>
         do {
             reply = .success(
                 try await ControlClient.withConnection(to: path, on: group) { client in
-                    try await client.send("io.keyrotd.\(method)", parameters)
+                    try await client.callKeepingMessage("io.keyrotd.\(method)", parameters, returning: Result.self)
                 }
             )
         } catch {
@@ -51,9 +51,9 @@ struct GlobalOptions: ParsableArguments {
         }
         try await group.shutdownGracefully()
         do {
-            let message = try reply.get()
+            let (result, message) = try reply.get()
             if json { print(try Self.pretty(message)) }
-            return try ControlClient.decode(message, as: Result.self)
+            return result
         } catch let error as VarlinkError {
             if json { print(try Self.pretty(Self.errorJSON(error))) }
             fail(Self.explain(error), code: Self.exitCode(for: error.name))

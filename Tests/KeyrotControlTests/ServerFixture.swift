@@ -5,43 +5,42 @@ import Logging
 import Synchronization
 
 /// A service for the server tests: `Sign` answers with the user id as the token (at once, on the event loop, for a
-/// user id starting with `fast`; after 30 ms for one starting with `slow`), `Status` records the peer.
+/// user id starting with `fast`; on the thread pool for any other, after 30 ms for one starting with `slow`),
+/// `Status` (on the thread pool) records the peer.
 final class EchoService: VarlinkService {
     let interface = VarlinkInterfaceFile.keyrotd
     let lastPeer = Mutex<PeerCredentials?>(nil)
-    /// The user ids of the `Sign` calls answered, in the order they were carried out, and how.
+    /// The user ids of the `Sign` calls answered, in the order they were carried out, and where.
     let carriedOut = Mutex<[String]>([])
 
-    func reply(to call: VarlinkCall, from peer: PeerCredentials) async throws(VarlinkError) -> VarlinkReply {
-        switch call.name {
-        case "Sign":
-            let parameters = try call.parameters(as: KeyrotAPI.SignParameters.self)
-            if parameters.user_id.hasPrefix("slow") { try? await Task.sleep(for: .milliseconds(30)) }
-            carriedOut.withLock { $0.append("task \(parameters.user_id)") }
-            return Self.echo(parameters)
-        case "Status":
+    func answer(_ call: KeyrotCall, method: String, from peer: PeerCredentials, mayBlock: Bool) -> VarlinkAnswer {
+        switch call {
+        case .sign(let parameters) where parameters.user_id.hasPrefix("fast"):
+            carriedOut.withLock { $0.append("event loop \(parameters.user_id)") }
+            return .reply(Self.echo(parameters))
+        case .sign(let parameters):
+            guard mayBlock else { return .mustBlock }
+            if parameters.user_id.hasPrefix("slow") { usleep(30_000) }
+            carriedOut.withLock { $0.append("pool \(parameters.user_id)") }
+            return .reply(Self.echo(parameters))
+        case .status:
+            guard mayBlock else { return .mustBlock }
             lastPeer.withLock { $0 = peer }
-            return .parameters(
-                KeyrotAPI.StatusResult(
-                    version: "test",
-                    database: "-",
-                    workspaces: 0,
-                    next_rotation_workspace: nil,
-                    next_rotation_at: nil,
-                    status: "test"
+            return .reply(
+                .parameters(
+                    KeyrotAPI.StatusResult(
+                        version: "test",
+                        database: "-",
+                        workspaces: 0,
+                        next_rotation_workspace: nil,
+                        next_rotation_at: nil,
+                        status: "test"
+                    )
                 )
             )
         default:
-            throw .methodNotFound(call.method)
+            return .error(.methodNotFound(method))
         }
-    }
-
-    func immediateReply(to call: VarlinkCall, from peer: PeerCredentials) -> VarlinkReply? {
-        guard call.name == "Sign", let parameters = try? call.parameters(as: KeyrotAPI.SignParameters.self),
-            parameters.user_id.hasPrefix("fast")
-        else { return nil }
-        carriedOut.withLock { $0.append("event loop \(parameters.user_id)") }
-        return Self.echo(parameters)
     }
 
     static func echo(_ parameters: KeyrotAPI.SignParameters) -> VarlinkReply {

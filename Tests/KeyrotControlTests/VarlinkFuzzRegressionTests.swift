@@ -44,12 +44,15 @@ import Testing
 
     @Test(arguments: found)
     func aFoundCallIsRefusedQuicklyNamingTheClaim(_ found: Found) throws {
-        let call = try VarlinkCall(message: Data(found.message.utf8))
         let started = ContinuousClock.now
-        let error = #expect(throws: VarlinkError.self) { try call.parameters(as: KeyrotAPI.SignParameters.self) }
+        let call = try VarlinkCall<KeyrotCall>(message: Data(found.message.utf8), interface: "io.keyrotd")
         #expect(ContinuousClock.now - started < .seconds(1))
-        #expect(error?.name == "org.varlink.service.InvalidParameter")
-        guard case .string(let parameter)? = error?.parameters["parameter"] else {
+        guard case .failure(let error) = call.target else {
+            Issue.record("read as a call: \(call.target)")
+            return
+        }
+        #expect(error.name == "org.varlink.service.InvalidParameter")
+        guard case .string(let parameter)? = error.parameters["parameter"] else {
             Issue.record("no parameter named: \(String(describing: error))")
             return
         }
@@ -58,7 +61,11 @@ import Testing
 
     @Test func scalarClaimsStillReadAsTheirValues() throws {
         let message = Self.sign + #"{"s":"x\u0000","n":-0,"big":18446744073709551616,"b":false}}}"#
-        let parameters = try VarlinkCall(message: Data(message.utf8)).parameters(as: KeyrotAPI.SignParameters.self)
+        let call = try VarlinkCall<KeyrotCall>(message: Data(message.utf8), interface: "io.keyrotd")
+        guard case .success(.service(.sign(let parameters))) = call.target else {
+            Issue.record("not read as Sign: \(call.target)")
+            return
+        }
         let expected: [String: JSONValue] = [
             "s": .string("x\u{0}"), "n": .number(0), "big": .number(18_446_744_073_709_551_616), "b": .bool(false),
         ]

@@ -76,11 +76,16 @@ import Testing
             _ = try daemon.tokens.sign(TokenRequest(userID: "u", ttl: .seconds(60)), for: workspace, at: t0)
             _ = try daemon.tokens.sign(request, for: workspace, at: t0)
         }
-        #expect(daemon.tokens.signWithoutIO(request, for: acme, at: t0) != nil, "acme's keys are in memory")
+        // Without blocking, a token comes only from keys in memory.
+        _ = try daemon.tokens.sign(request, for: acme, at: t0, mayBlock: false)
         try daemon.store.rotate(beta, mode: .emergency, reason: nil, at: t0, actor: Daemon.selfActor)
-        #expect(daemon.tokens.signWithoutIO(request, for: acme, at: t0) != nil, "still, after beta's rotation")
-        #expect(daemon.tokens.signWithoutIO(request, for: beta, at: t0) == nil, "beta's must be read again")
+        _ = try daemon.tokens.sign(request, for: acme, at: t0, mayBlock: false)  // still, after beta's rotation
+        #expect(throws: BlockingRequired.self, "beta's keys must be read again") {
+            try daemon.tokens.sign(request, for: beta, at: t0, mayBlock: false)
+        }
         try daemon.store.rotate(acme, mode: .manual, reason: nil, at: t0, actor: Daemon.selfActor)
-        #expect(daemon.tokens.signWithoutIO(request, for: acme, at: t0) == nil, "acme's own change drops them")
+        #expect(throws: BlockingRequired.self, "acme's own change drops its keys") {
+            try daemon.tokens.sign(request, for: acme, at: t0, mayBlock: false)
+        }
     }
 }

@@ -27,7 +27,7 @@ public final class ControlServer<Answerer: VarlinkService>: Service, Sendable {
     let limits: ControlLimits
     let logger: Logger
     let pool: NIOThreadPool
-    let onListening: @Sendable () -> Void
+    let onListening: @Sendable () async -> Void
     /// The open connections, and how many each uid holds. A pthread mutex (`NIOLockedValueBox`) rather than
     /// `Synchronization.Mutex`, whose futex-based lock ThreadSanitizer cannot see: under a connection flood it
     /// reported the counts' updates, each made under the lock, as a race.
@@ -50,7 +50,7 @@ public final class ControlServer<Answerer: VarlinkService>: Service, Sendable {
         limits: ControlLimits = ControlLimits(),
         pool: NIOThreadPool = .singleton,
         logger: Logger,
-        onListening: @escaping @Sendable () -> Void = {}
+        onListening: @escaping @Sendable () async -> Void = {}
     ) {
         self.endpoint = endpoint
         self.service = service
@@ -71,7 +71,7 @@ public final class ControlServer<Answerer: VarlinkService>: Service, Sendable {
         }
         defer { if case .path(let path) = endpoint { unlink(path) } }
         logger.info("control socket listening", metadata: ["keyrot.socket": "\(endpoint)"])
-        onListening()
+        await onListening()
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
                 try? await listener.closeFuture.get()

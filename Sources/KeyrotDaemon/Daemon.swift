@@ -151,15 +151,18 @@ public final class Daemon: Sendable {
             limits: configuration.controlLimits,
             logger: logger,
             onListening: { [self] in
-                let schedule = scheduleSummary()
-                status.ready(schedule: schedule)
-                events.report(
-                    DaemonEvent(
-                        .started,
-                        "keyrotd \(ControlService.version) started: \(schedule)",
-                        actor: Self.selfActor
+                // A first read of the whole schedule, and a journal entry: not on the cooperative pool.
+                try? await OffThePool.run { [self] in
+                    let schedule = scheduleSummary()
+                    status.ready(schedule: schedule)
+                    events.report(
+                        DaemonEvent(
+                            .started,
+                            "keyrotd \(ControlService.version) started: \(schedule)",
+                            actor: Self.selfActor
+                        )
                     )
-                )
+                }
                 onListening()
                 serving.signal()
             }

@@ -10,6 +10,7 @@ struct ReloadOnHangup: Service {
     let reload: @Sendable () -> Void
 
     func run() async throws {
-        for await _ in hangups.cancelOnGracefulShutdown() { reload() }
+        // A reload reads files and writes to the database and the journal: not on the cooperative pool.
+        for await _ in hangups.cancelOnGracefulShutdown() { try? await OffThePool.run(reload) }
     }
 }

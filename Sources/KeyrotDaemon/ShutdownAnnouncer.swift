@@ -8,7 +8,9 @@ struct ShutdownAnnouncer: Service {
 
     func run() async throws {
         try? await gracefulShutdown()
-        status.stopping()
-        events.report(DaemonEvent(.stopping, "keyrotd stopping", actor: Daemon.selfActor))
+        try? await OffThePool.run { [status, events] in  // a journal entry: not on the cooperative pool
+            status.stopping()
+            events.report(DaemonEvent(.stopping, "keyrotd stopping", actor: Daemon.selfActor))
+        }
     }
 }

@@ -127,7 +127,7 @@ public final class ControlServer<Answerer: VarlinkService>: Service, Sendable {
                 "control connection refused",
                 metadata: ["keyrot.peer": "\(peer)", "keyrot.reason": "\(refusal)"]
             )
-            channel.writeAndFlush(VarlinkReply.error(.invalidRequest(refusal)).bytes).whenComplete { _ in
+            channel.writeAndFlush(VarlinkReply.error(.connectionRefused(refusal)).bytes).whenComplete { _ in
                 channel.close(promise: nil)
             }
             return

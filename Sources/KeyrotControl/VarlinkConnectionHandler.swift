@@ -129,8 +129,8 @@ final class VarlinkConnectionHandler<Service: VarlinkService>: ChannelDuplexHand
             let reply: VarlinkReply =
                 switch result {
                 case .success(.reply(let reply)): reply
-                case .success(.mustBlock): .error(.invalidRequest("the call could not be answered"))
-                case .failure: .error(.invalidRequest("keyrotd is shutting down"))
+                case .success(.mustBlock): .error(.internalError("the call asked to block where it may"))
+                case .failure: .error(.shuttingDown)
                 }
             if !call.oneway { context.write(handler.wrapOutboundOut(reply.bytes), promise: nil) }
             handler.answerWaiting(context: context)

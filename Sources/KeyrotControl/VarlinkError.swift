@@ -28,9 +28,29 @@ public struct VarlinkError: Error, Hashable, Sendable, CustomStringConvertible {
         VarlinkError("org.varlink.service.InvalidParameter", ["parameter": .string(parameter)])
     }
 
-    /// A request keyrotd cannot read as a varlink call at all (not JSON, too large, no method).
+    /// A message keyrotd cannot read as a varlink call at all (not JSON, no method, too large, an upgrade): the
+    /// connection is closed after this reply. It means that and nothing else.
     public static func invalidRequest(_ reason: String) -> VarlinkError {
         VarlinkError("io.keyrotd.InvalidRequest", ["reason": .string(reason)])
+    }
+
+    /// A well-formed call with a value that breaks a rule (an empty user id, a bad time span, a short secret, a key
+    /// id taken).
+    public static func invalidArgument(_ reason: String) -> VarlinkError {
+        VarlinkError("io.keyrotd.InvalidArgument", ["reason": .string(reason)])
+    }
+
+    /// The connection was refused (over a limit) and is closed.
+    public static func connectionRefused(_ reason: String) -> VarlinkError {
+        VarlinkError("io.keyrotd.ConnectionRefused", ["reason": .string(reason)])
+    }
+
+    /// The daemon is stopping: the call was not carried out.
+    public static let shuttingDown = VarlinkError("io.keyrotd.ShuttingDown")
+
+    /// keyrotd failed to answer a call it should have answered: a fault of keyrotd's, logged.
+    public static func internalError(_ reason: String) -> VarlinkError {
+        VarlinkError("io.keyrotd.InternalError", ["reason": .string(reason)])
     }
 
     public static func permissionDenied(method: String, uid: UInt32) -> VarlinkError {

@@ -20,7 +20,7 @@ public struct VarlinkReply: Sendable {
         do {
             return VarlinkReply(json: try encoder.encode(Success(parameters: parameters)))
         } catch {
-            return .error(.invalidRequest("the reply could not be encoded"))
+            return .error(.internalError("the reply could not be encoded"))
         }
     }
 

@@ -10,6 +10,8 @@ public enum KeyrotError: Error, Equatable, Sendable, CustomStringConvertible {
     case keyNotFound(workspace: String, keyID: String)
     case keyNotRevocable(keyID: String, state: KeyState)
     case keyNotActivatable(keyID: String, why: String)
+    /// The workspace has no active key to sign with.
+    case noSigningKey(workspace: String)
     case invalidTokenRequest(String)
     case invalidText(field: String)
     case keyIDTaken(String)
@@ -34,6 +36,8 @@ public enum KeyrotError: Error, Equatable, Sendable, CustomStringConvertible {
             "key \"\(keyID)\" is \(state.rawValue): it verifies nothing already"
         case .keyNotActivatable(let keyID, let why):
             "key \"\(keyID)\" cannot become the active key: \(why)"
+        case .noSigningKey(let workspace):
+            "workspace \"\(workspace)\" has no active key to sign with"
         case .invalidTokenRequest(let reason):
             "cannot sign: \(reason)"
         case .invalidText(let field):

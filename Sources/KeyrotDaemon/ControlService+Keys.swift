@@ -8,7 +8,7 @@ extension ControlService {
     func rotate(_ parameters: KeyrotAPI.RotateParameters, _ request: Request) throws -> VarlinkReply {
         try requireAdministrator(request)
         let workspace = try workspaceName(parameters.workspace)
-        do {
+        do throws(StoreError) {
             try requireHealthyStore()
             let entries = try store.rotate(
                 workspace,
@@ -18,8 +18,9 @@ extension ControlService {
                 actor: request.actor
             )
             return changed(entries)
-        } catch let error where !(error is KeyrotError) {
-            let problem = (error as? VarlinkError)?.parameters["reason"]?.text ?? KeyStore.problem(in: error)
+        } catch {
+            if case .refused = error { throw error }
+            let problem = error.description
             events.report(
                 DaemonEvent(
                     .rotationFailed,

@@ -18,7 +18,7 @@ extension ControlService {
             case .string(let text): claims[name] = .string(text)
             case .number(let number): claims[name] = .number(number)
             case .bool(let flag): claims[name] = .bool(flag)
-            default: throw VarlinkError.invalidRequest("claim \"\(name)\" must be a string, a number or a boolean")
+            default: throw VarlinkError.invalidArgument("claim \"\(name)\" must be a string, a number or a boolean")
             }
         }
         let ttl = try parameters.ttl.map { text throws(KeyrotError) in try TimeSpan(parsing: text) }

@@ -62,15 +62,11 @@ public struct ControlService: VarlinkService {
             default: guard mayBlock else { return .mustBlock }
             }
             return .reply(try answerBlocking(call, request))
-        } catch is BlockingRequired {
-            return .mustBlock
-        } catch let error as VarlinkError {
-            return .error(error)
-        } catch let error as KeyrotError {
-            return .error(error.varlinkError)
+        } catch let error as any ControlAnswerable {
+            return error.controlAnswer
         } catch {
             logger.error("control call failed", metadata: ["keyrot.method": "\(method)", "keyrot.error": "\(error)"])
-            return .error(Self.storageFailure(KeyStore.problem(in: error)))
+            return .error(.internalError("the call failed: \(error)"))
         }
     }
 
@@ -112,8 +108,10 @@ public struct ControlService: VarlinkService {
     /// Refuses a change while the store's health check finds it failing (a removed database file, a state
     /// directory gone read-only, a full disk): a change acknowledged now could be lost, and scheduled work waits
     /// for the store too. Reads, signing and verifying go on from memory.
-    func requireHealthyStore() throws(VarlinkError) {
-        if let problem = serviceStatus.storeProblem { throw Self.storageFailure("the store is unhealthy: \(problem)") }
+    func requireHealthyStore() throws(StoreError) {
+        if let problem = serviceStatus.storeProblem {
+            throw .databaseFailed(problem: "the store is unhealthy: \(problem)")
+        }
     }
 
     static func storageFailure(_ problem: String) -> VarlinkError {
@@ -140,7 +138,7 @@ public struct ControlService: VarlinkService {
         let signers: [Principal]
         do {
             signers = try tokens.policy(of: workspace, mayBlock: request.mayBlock).signers
-        } catch KeyrotError.workspaceNotFound(let name) {
+        } catch StoreError.refused(.workspaceNotFound(let name)) {
             try request.requireBlocking()
             // Only administrators learn which workspaces exist.
             guard access.isAdministrator(uid: peer.uid, groupIDs: groups.of(peer)) else {
@@ -201,20 +199,5 @@ final class PeerGroups: Sendable {
         let groups = UserDatabase.groupIDs(ofUser: peer.uid, primaryGroup: peer.gid)
         cache.withLock { $0[identity] = (groups, now) }
         return groups
-    }
-}
-
-extension KeyrotError {
-    /// The interface's error for this domain error.
-    var varlinkError: VarlinkError {
-        switch self {
-        case .workspaceNotFound(let name): VarlinkError("io.keyrotd.WorkspaceNotFound", ["workspace": .string(name)])
-        case .workspaceExists(let name): VarlinkError("io.keyrotd.WorkspaceExists", ["workspace": .string(name)])
-        case .keyNotFound(let workspace, let keyID):
-            VarlinkError("io.keyrotd.KeyNotFound", ["workspace": .string(workspace), "key_id": .string(keyID)])
-        case .keyNotRevocable(let keyID, let state):
-            VarlinkError("io.keyrotd.KeyNotRevocable", ["key_id": .string(keyID), "state": .string(state.rawValue)])
-        default: .invalidRequest(description)
-        }
     }
 }

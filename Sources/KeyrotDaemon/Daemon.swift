@@ -107,10 +107,11 @@ public final class Daemon: Sendable {
                 events.noteChainHead(seq: head.seq, hash: head.chainHash)
             }
             try Self.ensureWorkspaces(of: configuration, in: store, at: clock.now(), events: events)
-        } catch let error as StoreError {
-            throw .databaseRefused(error.description)
         } catch {
-            throw .storage(path: databasePath, problem: "\(error)")
+            switch error {
+            case .databaseFailed, .refused, .sealingFailed: throw .storage(path: databasePath, problem: "\(error)")
+            default: throw .databaseRefused(error.description)
+            }
         }
         tokens = TokenService(store: store, masterKey: masterKey)
         schedule = ScheduleKeeper(store: store, clock: clock, wake: wake)
@@ -229,7 +230,7 @@ public final class Daemon: Sendable {
             do {
                 try Self.ensureWorkspaces(of: configuration, in: store, at: clock.now(), events: events)
             } catch {
-                throw .storage(path: store.path, problem: KeyStore.problem(in: error))
+                throw .storage(path: store.path, problem: error.description)
             }
             if configuration.controlLimits != settings.configuration.controlLimits {
                 logger.notice("[control] settings changed: they take effect when keyrotd restarts")
@@ -269,7 +270,7 @@ public final class Daemon: Sendable {
         in store: KeyStore,
         at now: Timestamp,
         events: EventReporter
-    ) throws {
+    ) throws(StoreError) {
         for (name, policy) in configuration.workspaces.sorted(by: { $0.key < $1.key }) {
             events.report(
                 try store.ensureWorkspace(

@@ -76,15 +76,18 @@ public enum MasterKeyRotation {
                 outcome.resealed = resealed
                 outcome.entry = entry
             }
-        } catch let error as StoreError {
-            throw .rekey(
-                error == .wrongMasterKey(path: databasePath)
-                    ? "neither the current master key nor the new one opens \(databasePath): give the key the "
-                        + "database was sealed with (--master-key-file, or the credential '\(DaemonOptions.credentialName)')"
-                    : error.description
-            )
         } catch {
-            throw .storage(path: databasePath, problem: "\(error)")
+            switch error {
+            case .databaseFailed, .refused:
+                throw .storage(path: databasePath, problem: "\(error)")
+            case .wrongMasterKey(path: databasePath):
+                throw .rekey(
+                    "neither the current master key nor the new one opens \(databasePath): give the key the database "
+                        + "was sealed with (--master-key-file, or the credential '\(DaemonOptions.credentialName)')"
+                )
+            default:
+                throw .rekey(error.description)
+            }
         }
         if options.development, options.masterKeyFile == nil {
             let file = Daemon.developmentMasterKeyFile(in: stateDirectory)

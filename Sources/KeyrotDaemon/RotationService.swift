@@ -140,7 +140,7 @@ public struct RotationService: Service {
         do {
             due = try schedule.withSchedule { $0.takeDue(at: now) }
         } catch {
-            let problem = KeyStore.problem(in: error)
+            let problem = error.description
             logger.error("cannot read the schedule", metadata: ["keyrot.error": "\(problem)"])
             let pass = Pass(deadline: now + Self.retryDelay, failure: problem)
             report(pass, at: now)
@@ -159,12 +159,12 @@ public struct RotationService: Service {
                 failed.insert(action.workspace)
                 continue
             }
-            do {
+            do throws(StoreError) {
                 let outcome = try perform(action, at: now)
                 outcomes[action.workspace] = outcome
                 events.report(outcome.entries)
             } catch {
-                let problem = KeyStore.problem(in: error)
+                let problem = error.description
                 failure = "\(action.workspace): \(problem)"
                 failed.insert(action.workspace)
                 events.report(
@@ -202,7 +202,7 @@ public struct RotationService: Service {
         return pass
     }
 
-    private func perform(_ action: RotationSchedule.Action, at now: Timestamp) throws -> LifecycleOutcome {
+    private func perform(_ action: RotationSchedule.Action, at now: Timestamp) throws(StoreError) -> LifecycleOutcome {
         switch action {
         case .rotate(let workspace):
             try store.perform(.rotate(.scheduled, reason: "scheduled"), on: workspace, at: now, actor: actor)

@@ -47,7 +47,7 @@ public final class ScheduleKeeper: Sendable {
     /// Runs `body` on the schedule, reading it from the store first if it is not planned.
     ///
     /// - Throws: what reading the store threw; the schedule stays unplanned.
-    func withSchedule<T: Sendable>(_ body: (inout RotationSchedule) -> T) throws -> T {
+    func withSchedule<T: Sendable>(_ body: (inout RotationSchedule) -> T) throws(StoreError) -> T {
         let planned = state.withLock { state -> T? in
             if let result = state.withPlanned(body) { return result }
             if case .unplanned = state { state = .planning([]) }
@@ -55,7 +55,7 @@ public final class ScheduleKeeper: Sendable {
         }
         if let planned { return planned }
         let snapshot: (policies: [WorkspaceName: WorkspacePolicy], liveKeys: [KeyRecord], order: UInt64)
-        do { snapshot = try store.scheduleSnapshot() } catch {
+        do throws(StoreError) { snapshot = try store.scheduleSnapshot() } catch {
             state.withLock { state in
                 if case .planning = state { state = .unplanned }
             }

@@ -75,7 +75,7 @@ public final class TokenService: Sendable {
         at now: Timestamp
     ) throws -> Prepared {
         guard let key = unsealed.keys.ring.signingKey, let secret = unsealed.secrets[key.keyID] else {
-            throw KeyrotError.keyNotFound(workspace: workspace.rawValue, keyID: "(active)")
+            throw KeyrotError.noSigningKey(workspace: workspace.rawValue)
         }
         let (input, expiresAt) = try TokenRules.signingInput(
             for: request,

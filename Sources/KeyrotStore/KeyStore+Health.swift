@@ -38,7 +38,7 @@ extension KeyStore {
                 )
             }
         } catch {
-            throw .cannotCommit(path: path, problem: Self.problem(in: error))
+            throw .cannotCommit(path: path, problem: StoreError(error).description)
         }
     }
 }

@@ -19,7 +19,7 @@ extension KeyStore {
         at now: Timestamp,
         actor: AuditActor,
         seal: @escaping (_ keyID: String) throws -> Data
-    ) throws -> (key: KeyRecord, entries: [AuditEntry]) {
+    ) throws(StoreError) -> (key: KeyRecord, entries: [AuditEntry]) {
         let imported = ImportedKey(keyID: requestedKeyID, secretLength: secretLength, activate: activate)
         let outcome = try perform(.importKey(imported), on: name, at: now, actor: actor, sealImported: seal)
         guard case .insertKey(let key) = outcome.decision.changes.first,

@@ -19,7 +19,7 @@ extension KeyStore {
         at now: Timestamp,
         actor: AuditActor,
         sealImported: ((_ keyID: String) throws -> Data)? = nil
-    ) throws -> LifecycleOutcome {
+    ) throws(StoreError) -> LifecycleOutcome {
         let outcome = try write(.workspace(name)) { db in
             let current = try db.workspaceState(named: name)
             var lookupError: (any Error)?

@@ -7,11 +7,11 @@ extension KeyStore {
     ///
     /// Rows are decoded as they are stepped through (a cursor), never copied into a list of rows first: with many
     /// workspaces, copied rows cost several times the memory and time of what is kept.
-    public func scheduleSnapshot() throws -> (
+    public func scheduleSnapshot() throws(StoreError) -> (
         policies: [WorkspaceName: WorkspacePolicy], liveKeys: [KeyRecord], order: UInt64
     ) {
         let order = commitOrder
-        return try pool.read { db in
+        return try read { db in
             let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM workspaces") ?? 0
             var policies: [WorkspaceName: WorkspacePolicy] = [:]
             policies.reserveCapacity(count)
@@ -35,20 +35,20 @@ extension KeyStore {
     }
 
     /// The workspace's policy.
-    public func policy(of name: WorkspaceName) throws -> WorkspacePolicy {
-        try pool.read { db in try db.workspace(named: name).policy }
+    public func policy(of name: WorkspaceName) throws(StoreError) -> WorkspacePolicy {
+        try read { db in try db.workspace(named: name).policy }
     }
 
     /// Every key of the workspace, in every state, oldest first.
-    public func keyRing(of name: WorkspaceName) throws -> KeyRing {
-        try pool.read { db in
+    public func keyRing(of name: WorkspaceName) throws(StoreError) -> KeyRing {
+        try read { db in
             KeyRing(keys: try db.keys(of: db.workspace(named: name).id).map(\.record))
         }
     }
 
     /// The newest audit rows, oldest first: at most `limit`, of one workspace or of all.
-    public func history(of name: WorkspaceName? = nil, limit: Int = 100) throws -> [AuditEntry] {
-        try pool.read { db in
+    public func history(of name: WorkspaceName? = nil, limit: Int = 100) throws(StoreError) -> [AuditEntry] {
+        try read { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: """
@@ -62,7 +62,7 @@ extension KeyStore {
     }
 
     /// The sequence numbers `audit_chain_breaks` reports: empty means the audit chain is intact.
-    public func auditChainBreaks() throws -> [Int64] {
-        try pool.read { db in try Int64.fetchAll(db, sql: "SELECT seq FROM audit_chain_breaks") }
+    public func auditChainBreaks() throws(StoreError) -> [Int64] {
+        try read { db in try Int64.fetchAll(db, sql: "SELECT seq FROM audit_chain_breaks") }
     }
 }

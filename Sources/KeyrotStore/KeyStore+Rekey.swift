@@ -14,7 +14,7 @@ extension KeyStore {
         with resealer: any KeyResealer,
         actor: AuditActor,
         at now: Timestamp
-    ) throws -> (resealed: Int, entry: AuditEntry) {
+    ) throws(StoreError) -> (resealed: Int, entry: AuditEntry) {
         try write(.wholeStore) { db in
             let rows = try Row.fetchAll(
                 db,

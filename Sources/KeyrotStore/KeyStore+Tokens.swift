@@ -4,9 +4,9 @@ import KeyrotCore
 
 extension KeyStore {
     /// The workspace's policy, keys and sealed secrets, for signing and verifying.
-    public func workspaceKeys(of name: WorkspaceName) throws -> WorkspaceKeys {
+    public func workspaceKeys(of name: WorkspaceName) throws(StoreError) -> WorkspaceKeys {
         let revision = self.revision(of: name)
-        return try pool.read { db in
+        return try read { db in
             let workspace = try db.workspace(named: name)
             let keys = try db.keys(of: workspace.id).map(\.record)
             var sealed: [String: Data] = [:]
@@ -30,7 +30,7 @@ extension KeyStore {
     ///
     /// Bookkeeping, not a change of state: it writes no audit row.
     /// - Returns: false if the key is no longer active (a rotation came first): sign with the new key instead.
-    public func recordTokensValid(until: Timestamp, keyID: String, of name: WorkspaceName) throws -> Bool {
+    public func recordTokensValid(until: Timestamp, keyID: String, of name: WorkspaceName) throws(StoreError) -> Bool {
         try write(.workspace(name)) { db in
             try db.execute(
                 sql: """

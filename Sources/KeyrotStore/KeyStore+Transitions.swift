@@ -14,7 +14,7 @@ extension KeyStore {
         reason: String?,
         at now: Timestamp,
         actor: AuditActor
-    ) throws -> [AuditEntry] {
+    ) throws(StoreError) -> [AuditEntry] {
         try perform(.rotate(mode, reason: reason), on: name, at: now, actor: actor).entries
     }
 
@@ -28,7 +28,7 @@ extension KeyStore {
         reason: String?,
         at now: Timestamp,
         actor: AuditActor
-    ) throws -> [AuditEntry] {
+    ) throws(StoreError) -> [AuditEntry] {
         try perform(.flagLeak(keyID: keyID, reason: reason), on: name, at: now, actor: actor).entries
     }
 
@@ -43,7 +43,7 @@ extension KeyStore {
         reason: String?,
         at now: Timestamp,
         actor: AuditActor
-    ) throws -> [AuditEntry] {
+    ) throws(StoreError) -> [AuditEntry] {
         try perform(.revoke(keyID: keyID, reason: reason), on: name, at: now, actor: actor).entries
     }
 
@@ -55,7 +55,7 @@ extension KeyStore {
         keyID: String,
         at now: Timestamp,
         actor: AuditActor
-    ) throws -> [AuditEntry] {
+    ) throws(StoreError) -> [AuditEntry] {
         try perform(.retireExpiredGrace(keyID: keyID), on: name, at: now, actor: actor).entries
     }
 }

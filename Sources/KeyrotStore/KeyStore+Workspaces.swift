@@ -13,7 +13,7 @@ extension KeyStore {
         at now: Timestamp,
         actor: AuditActor,
         reason: String? = nil
-    ) throws -> [AuditEntry] {
+    ) throws(StoreError) -> [AuditEntry] {
         try perform(.create(policy, reason: reason), on: name, at: now, actor: actor).entries
     }
 
@@ -26,7 +26,7 @@ extension KeyStore {
         at now: Timestamp,
         actor: AuditActor,
         reason: String? = nil
-    ) throws -> [AuditEntry] {
+    ) throws(StoreError) -> [AuditEntry] {
         try perform(.declare(policy, reason: reason), on: name, at: now, actor: actor).entries
     }
 
@@ -39,7 +39,7 @@ extension KeyStore {
         at now: Timestamp,
         actor: AuditActor,
         reason: String? = nil
-    ) throws -> [AuditEntry] {
+    ) throws(StoreError) -> [AuditEntry] {
         try perform(.changePolicy(policy, reason: reason), on: name, at: now, actor: actor).entries
     }
 }

@@ -48,7 +48,7 @@ public final class KeyStore: Sendable {
     /// - Throws: ``StoreError/databaseFileGone(path:)`` or ``StoreError/databaseFileReplaced(path:)`` before
     ///   writing, when the file at ``path`` is no longer the one opened: a change committed to a removed file would
     ///   be acknowledged and then lost.
-    func write<T>(_ scope: WriteScope, _ body: (Database) throws -> T) throws -> T {
+    func write<T>(_ scope: WriteScope, _ body: (Database) throws -> T) throws(StoreError) -> T {
         defer {
             let count = writes.add(1, ordering: .acquiringAndReleasing).newValue
             switch scope {
@@ -57,13 +57,18 @@ public final class KeyStore: Sendable {
             }
         }
         try requireOpenedFile()
-        return try pool.write(body)
+        do { return try pool.write(body) } catch { throw StoreError(error) }
+    }
+
+    /// Runs `body` in a read transaction beside the writer.
+    func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do { return try pool.read(body) } catch { throw StoreError(error) }
     }
 
     /// Closes the database's connections and finalizes their prepared statements now, on the calling thread,
     /// rather than on whichever thread lets go of the store last. Every later use throws.
-    public func close() throws {
-        try pool.close()
+    public func close() throws(StoreError) {
+        do { try pool.close() } catch { throw StoreError(error) }
     }
 
     /// Opens (creating if needed) the database at `path`, refuses one written by a newer schema, applies the
@@ -72,13 +77,27 @@ public final class KeyStore: Sendable {
     /// - Parameter willMigrate: called with each migration's file name just before it is applied (a migration
     ///   of a large database may take a while: the daemon asks its service manager for more start-up time).
     /// - Throws: ``StoreError/newerSchema(path:databaseVersion:supportedVersion:)`` (nothing is changed),
-    ///   ``StoreError/wrongMasterKey(path:)``, or a database error.
-    public init(
+    ///   ``StoreError/wrongMasterKey(path:)``, or ``StoreError/databaseFailed(problem:)``.
+    public convenience init(
         path: String,
         sealer: any KeySealer,
         sha3: @escaping SHA3,
         now: Timestamp,
         willMigrate: @escaping @Sendable (_ fileName: String) -> Void = { _ in }
+    ) throws(StoreError) {
+        do {
+            try self.init(opening: path, sealer: sealer, sha3: sha3, now: now, willMigrate: willMigrate)
+        } catch {
+            throw StoreError(error)
+        }
+    }
+
+    private init(
+        opening path: String,
+        sealer: any KeySealer,
+        sha3: @escaping SHA3,
+        now: Timestamp,
+        willMigrate: @escaping @Sendable (_ fileName: String) -> Void
     ) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)

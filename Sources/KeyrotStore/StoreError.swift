@@ -1,9 +1,16 @@
 import GRDB
+import KeyrotCore
 
-/// Why the store cannot be opened or used, beyond the domain rules (those are ``KeyrotCore/KeyrotError``).
+/// Why the store did not do what it was asked: the lifecycle's rules refused it, or the database cannot be opened or
+/// used. The one error type every public method of the store throws.
 ///
-/// - Important: Descriptions name files and versions, never key material.
+/// - Important: Descriptions name files, versions, workspaces and key ids, never key material or SQL.
 public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The lifecycle's rules refused the request (an unknown workspace, a key that cannot be revoked, ...); nothing
+    /// was changed.
+    case refused(KeyrotError)
+    /// The database failed or refused an operation; `problem` says what in an operator's words.
+    case databaseFailed(problem: String)
     /// The database was written by a newer keyrotd; it is left untouched.
     case newerSchema(path: String, databaseVersion: Int, supportedVersion: Int)
     /// The master-key canary does not open: the master key is not the one this database was made with.
@@ -23,6 +30,10 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
+        case .refused(let refusal):
+            refusal.description
+        case .databaseFailed(let problem):
+            problem
         case .newerSchema(let path, let databaseVersion, let supportedVersion):
             "\(path) has schema version \(databaseVersion), newer than the \(supportedVersion) this keyrotd "
                 + "knows; it was left untouched: run the keyrotd that wrote it, or a newer one"
@@ -46,18 +57,27 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-extension KeyStore {
+extension StoreError {
+    /// The store's error for whatever a GRDB call, a lifecycle decision or a sealer threw: the one place where the
+    /// untyped errors from below are sorted.
+    init(_ error: any Error) {
+        switch error {
+        case let error as StoreError: self = error
+        case let error as KeyrotError: self = .refused(error)
+        case let error as DatabaseError: self = .databaseFailed(problem: Self.problem(in: error))
+        default: self = .sealingFailed(String(describing: error))
+        }
+    }
+
     /// What went wrong with the database in words an operator can act on, without SQL or bound values.
-    public static func problem(in error: any Error) -> String {
-        if let error = error as? StoreError { return error.description }
-        guard let error = error as? DatabaseError else { return "the change could not be stored" }
+    static func problem(in error: DatabaseError) -> String {
         switch error.resultCode {
-        case .SQLITE_FULL: return "the disk is full"
-        case .SQLITE_READONLY: return "the database is read-only"
-        case .SQLITE_BUSY, .SQLITE_LOCKED: return "the database is busy"
-        case .SQLITE_IOERR: return "an I/O error occurred"
-        case .SQLITE_CANTOPEN: return "the database file cannot be opened"
-        default: return "the database refused the change (\(error.resultCode))"
+        case .SQLITE_FULL: "the disk is full"
+        case .SQLITE_READONLY: "the database is read-only"
+        case .SQLITE_BUSY, .SQLITE_LOCKED: "the database is busy"
+        case .SQLITE_IOERR: "an I/O error occurred"
+        case .SQLITE_CANTOPEN: "the database file cannot be opened"
+        default: "the database refused the change (\(error.resultCode))"
         }
     }
 }

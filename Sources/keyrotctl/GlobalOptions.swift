@@ -116,8 +116,15 @@ struct GlobalOptions: ParsableArguments {
         case "io.keyrotd.PermissionDenied":
             return
                 "permission denied for \(value("method")) (uid \(value("uid"))): ask an administrator, or run as a member of keyrotd's admin group"
-        case "io.keyrotd.InvalidRequest":
+        case "io.keyrotd.NoSigningKey":
+            return
+                "workspace \"\(value("workspace"))\" has no active key; rotate it with: keyrotctl rotate \(value("workspace"))"
+        case "io.keyrotd.InvalidRequest", "io.keyrotd.InvalidArgument", "io.keyrotd.InternalError":
             return value("reason")
+        case "io.keyrotd.ConnectionRefused":
+            return "keyrotd refused the connection: \(value("reason")); try again later"
+        case "io.keyrotd.ShuttingDown":
+            return "keyrotd is stopping; the call was not carried out"
         case "io.keyrotd.ConfigurationRejected":
             return "the configuration was rejected and the one in force stays: \(value("reason"))"
         case "io.keyrotd.StorageFailure":

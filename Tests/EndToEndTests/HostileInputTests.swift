@@ -86,7 +86,10 @@ import Glibc
             cases += [
                 ("claim \(number)", Array((sign + #""u","claims":{"n":\#(number)}}}"#).utf8), asClaim),
                 ("ttl \(number)", Array((sign + #""u","ttl":\#(number)}}"#).utf8), .error(Self.invalidParameter)),
-                ("ttl \"\(number)s\"", Array((sign + #""u","ttl":"\#(number)s"}}"#).utf8), .error(Self.invalidRequest)),
+                (
+                    "ttl \"\(number)s\"", Array((sign + #""u","ttl":"\#(number)s"}}"#).utf8),
+                    .error(Self.invalidArgument)
+                ),
                 (
                     "emergency \(number)",
                     Array(
@@ -249,6 +252,7 @@ import Glibc
 
     static let invalidParameter = "org.varlink.service.InvalidParameter"
     static let invalidRequest = "io.keyrotd.InvalidRequest"
+    static let invalidArgument = "io.keyrotd.InvalidArgument"
 
     /// Numbers no machine type holds exactly, and what a claim of each gets: beyond a double's range (either way)
     /// is no number at all; the others are signed as the nearest double.

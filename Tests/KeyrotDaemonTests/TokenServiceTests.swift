@@ -1,6 +1,7 @@
 import Foundation
 import KeyrotCore
 import KeyrotDaemon
+import KeyrotStore
 import Testing
 
 @Suite struct TokenServiceTests {
@@ -58,7 +59,7 @@ import Testing
     @Test func anUnknownWorkspaceIsAnError() throws {
         let fixture = try DaemonFixture()
         let daemon = try fixture.startDevelopmentDaemon()
-        #expect(throws: KeyrotError.workspaceNotFound("nope")) {
+        #expect(throws: StoreError.refused(.workspaceNotFound("nope"))) {
             try daemon.tokens.sign(TokenRequest(userID: "u"), for: try WorkspaceName("nope"), at: t0)
         }
     }

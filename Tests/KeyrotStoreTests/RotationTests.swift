@@ -24,7 +24,7 @@ import Testing
         #expect(entries[0].actor == admin)
         #expect(entries[0].reason == "onboarding")
         #expect(try fixture.keys() == ["acme.1": .active])
-        #expect(throws: KeyrotError.workspaceExists("acme")) {
+        #expect(throws: StoreError.refused(.workspaceExists("acme"))) {
             try fixture.store.createWorkspace(acme, policy: StoreFixture.policy(), at: t0, actor: admin)
         }
     }
@@ -163,13 +163,13 @@ import Testing
                 \.event
             ) == [.graceExpired]
         )
-        #expect(throws: KeyrotError.keyNotRevocable(keyID: "acme.1", state: .retired)) {
+        #expect(throws: StoreError.refused(.keyNotRevocable(keyID: "acme.1", state: .retired))) {
             try fixture.store.revoke(acme, keyID: "acme.1", reason: nil, at: t0 + .seconds(111), actor: admin)
         }
-        #expect(throws: KeyrotError.keyNotFound(workspace: "acme", keyID: "acme.9")) {
+        #expect(throws: StoreError.refused(.keyNotFound(workspace: "acme", keyID: "acme.9"))) {
             try fixture.store.revoke(acme, keyID: "acme.9", reason: nil, at: t0, actor: admin)
         }
-        #expect(throws: KeyrotError.workspaceNotFound("nope")) {
+        #expect(throws: StoreError.refused(.workspaceNotFound("nope"))) {
             try fixture.store.rotate(try WorkspaceName("nope"), mode: .emergency, reason: nil, at: t0, actor: admin)
         }
         let revoked = try fixture.store.revoke(
@@ -180,7 +180,7 @@ import Testing
             actor: admin
         )
         #expect(revoked.map(\.event) == [.revoked, .emergencyRotated])
-        #expect(throws: KeyrotError.keyNotRevocable(keyID: "acme.2", state: .revoked)) {
+        #expect(throws: StoreError.refused(.keyNotRevocable(keyID: "acme.2", state: .revoked))) {
             try fixture.store.revoke(acme, keyID: "acme.2", reason: nil, at: t0 + .seconds(113), actor: admin)
         }
     }

@@ -83,10 +83,7 @@ public final class ControlServer<Answerer: VarlinkService>: Service, Sendable {
         }
         // Every connection finishes what it has, within the drain; a peer that stopped reading is closed then.
         let open = connections.withLockedValue { Array($0.channels.values) }
-        for channel in open {
-            channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
-            channel.eventLoop.scheduleTask(in: Self.shutdownDrain) { channel.close(promise: nil) }
-        }
+        for channel in open { channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent()) }
         for channel in open { try? await channel.closeFuture.get() }
     }
 
@@ -148,7 +145,8 @@ public final class ControlServer<Answerer: VarlinkService>: Service, Sendable {
                 info: info,
                 peer: peer,
                 pool: pool,
-                maximumMessageSize: limits.maximumMessageSize
+                maximumMessageSize: limits.maximumMessageSize,
+                drain: Self.shutdownDrain
             )
         )
     }

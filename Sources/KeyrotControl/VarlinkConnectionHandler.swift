@@ -9,7 +9,7 @@ import NIOPosix
 ///   reading its replies (the channel is not writable), no more is read from the connection, so the socket's
 ///   buffers, not the daemon, hold what the peer keeps sending. A message that is not a varlink call gets an error
 ///   and the connection is closed. On ``ChannelShouldQuiesceEvent`` (the server is shutting down) it reads no more,
-///   finishes what it has, and closes.
+///   finishes what it has, and closes; a peer that does not read its replies is closed after `drain` all the same.
 final class VarlinkConnectionHandler<Service: VarlinkService>: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
@@ -20,6 +20,7 @@ final class VarlinkConnectionHandler<Service: VarlinkService>: ChannelDuplexHand
     private let peer: PeerCredentials
     private let pool: NIOThreadPool
     private let maximumMessageSize: Int
+    private let drain: TimeAmount
     /// Messages received and not yet answered, oldest first.
     private var waiting = CircularBuffer<ByteBuffer>()
     /// A call is on the thread pool: the calls after it wait for it.
@@ -34,13 +35,15 @@ final class VarlinkConnectionHandler<Service: VarlinkService>: ChannelDuplexHand
         info: VarlinkServiceInfo,
         peer: PeerCredentials,
         pool: NIOThreadPool,
-        maximumMessageSize: Int
+        maximumMessageSize: Int,
+        drain: TimeAmount
     ) {
         self.service = service
         self.info = info
         self.peer = peer
         self.pool = pool
         self.maximumMessageSize = maximumMessageSize
+        self.drain = drain
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -81,6 +84,8 @@ final class VarlinkConnectionHandler<Service: VarlinkService>: ChannelDuplexHand
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         guard event is ChannelShouldQuiesceEvent else { return context.fireUserInboundEventTriggered(event) }
         finishing = true
+        let channel = context.channel
+        context.eventLoop.scheduleTask(in: drain) { channel.close(promise: nil) }
         closeIfDone(context: context)
     }
 

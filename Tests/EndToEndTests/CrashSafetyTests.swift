@@ -40,10 +40,12 @@ import Glibc
 
     @Test func survivesKillsMidRotation() async throws {
         let kills = Int(ProcessInfo.processInfo.environment["KEYROT_CRASH_KILLS"] ?? "") ?? 200
+        let random = SharedRandom(name: "crash test", seedVariable: "KEYROT_CRASH_SEED")
         let directory = try TemporaryDirectory(inMemory: true)
         defer { directory.remove() }
         try Self.configuration.write(toFile: directory.path("keyrotd.toml"), atomically: true, encoding: .utf8)
-        try Data((0..<32).map { _ in UInt8.random(in: 0...255) }).write(to: URL(fileURLWithPath: directory.path("mk")))
+        try Data(random.draw { generator in (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) } })
+            .write(to: URL(fileURLWithPath: directory.path("mk")))
         let socketPath = directory.path("c.sock")
         let database = directory.path("state/keyrotd.db")
         let arguments = [
@@ -59,15 +61,16 @@ import Glibc
             let daemon = try DaemonProcess(arguments: arguments, logFile: directory.path("log"))
             if round % 10 == 0 {
                 // Now and then, a kill while it starts: migrations, workspaces from the configuration, catch-up.
-                try await Task.sleep(for: .milliseconds(Int.random(in: 0...40)))
+                try await Task.sleep(for: .milliseconds(random.draw { Int.random(in: 0...40, using: &$0) }))
                 killedDuringStart += 1
             } else {
                 let client = try await Self.connect(socketPath, daemon: daemon)
                 verifiedRevoked += try await Self.checkTokens(acknowledged, revoked: revoked, client: client)
                 if round % 50 == 25 { try await Self.expectCatchUp(database: database, wait: client) }
-                let driving = Task { await Self.drive(client, recording: acknowledged, in: directory) }
+                let driving = Task { await Self.drive(client, recording: acknowledged, in: directory, random: random) }
                 // A sanitized daemon answers several times slower: it gets the window that many times longer.
-                try await Task.sleep(for: .seconds(Sanitizer.limit(Double.random(in: 0.005...0.060))))
+                let window = random.draw { Double.random(in: 0.005...0.060, using: &$0) }
+                try await Task.sleep(for: .seconds(Sanitizer.limit(window)))
                 daemon.send(SIGKILL)
                 await driving.value
             }
@@ -149,21 +152,31 @@ import Glibc
     }
 
     /// Calls changes and signs tokens back to back until the connection dies with the daemon.
-    static func drive(_ client: RawSocket, recording acknowledged: Acknowledged, in directory: TemporaryDirectory) async
-    {
+    static func drive(
+        _ client: RawSocket,
+        recording acknowledged: Acknowledged,
+        in directory: TemporaryDirectory,
+        random: SharedRandom
+    ) async {
         let changed = ["alpha", "beta"]
         while true {
-            let workspace = changed.randomElement()!
+            let workspace = random.draw { changed.randomElement(using: &$0)! }
             let known = acknowledged.tokens.withLock { tokens in tokens.last { $0.workspace == workspace } }
             let (method, parameters): (String, [String: Any]) =
-                switch Int.random(in: 0..<10) {
+                switch random.draw({ Int.random(in: 0..<10, using: &$0) }) {
                 case 0...2:
-                    ("io.keyrotd.Sign", ["workspace": ["alpha", "beta", "tick"].randomElement()!, "user_id": "u"])
+                    (
+                        "io.keyrotd.Sign",
+                        [
+                            "workspace": random.draw { ["alpha", "beta", "tick"].randomElement(using: &$0)! },
+                            "user_id": "u",
+                        ]
+                    )
                 case 3: ("io.keyrotd.Rotate", ["workspace": workspace, "reason": "crash test"])
                 case 4, 5: ("io.keyrotd.Rotate", ["workspace": workspace, "emergency": true, "reason": "crash test"])
                 case 6: ("io.keyrotd.FlagLeak", ["workspace": workspace, "key_id": known?.keyID ?? "-", "reason": "t"])
                 case 7: ("io.keyrotd.Revoke", ["workspace": workspace, "key_id": known?.keyID ?? "-"])
-                default: importing(into: workspace, recordingIn: directory)
+                default: importing(into: workspace, recordingIn: directory, random: random)
                 }
             guard let reply = try? await call(client, method, parameters) else { return }
             guard reply["error"] == nil, let result = reply["parameters"] as? [String: Any] else { continue }
@@ -181,13 +194,18 @@ import Glibc
     }
 
     /// An `ImportKey` call with a fresh secret, which the leak sweep is told of.
-    static func importing(into workspace: String, recordingIn directory: TemporaryDirectory) -> (String, [String: Any])
-    {
-        let secret = (0..<32).map { _ in UInt8.random(in: 0...255) }
+    static func importing(
+        into workspace: String,
+        recordingIn directory: TemporaryDirectory,
+        random: SharedRandom
+    ) -> (String, [String: Any]) {
+        let (secret, activate) = random.draw { generator in
+            ((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }, Bool.random(using: &generator))
+        }
         LeakSweep.record(secret: secret, in: directory)
         return (
             "io.keyrotd.ImportKey",
-            ["workspace": workspace, "activate": Bool.random(), "secret": Data(secret).base64EncodedString()]
+            ["workspace": workspace, "activate": activate, "secret": Data(secret).base64EncodedString()]
         )
     }
 

@@ -1,7 +1,8 @@
 /// Writes the few JSON values keyrotd puts in the claims it signs and in its hottest reply (strings and integers),
 /// escaped per RFC 8259.
 ///
-/// Writing only: keyrotd never parses JSON by hand (it reads tokens and calls with `JSONDecoder`).
+/// Writing only. keyrotd reads calls with `JSONDecoder`, and tokens too, but for the one form of claims it writes
+/// itself (`TokenRules.canonicalClaims`).
 public enum JSONText {
     private static let hex = Array("0123456789abcdef".utf8)
 

@@ -47,6 +47,13 @@ extension TokenRules {
             case exp, nbf, iat
         }
 
+        init(userID: String?, exp: Double?, nbf: Double?, iat: Double?) {
+            self.userID = userID
+            self.exp = exp
+            self.nbf = nbf
+            self.iat = iat
+        }
+
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             userID = try container.decodeIfPresent(LenientString.self, forKey: .userID)?.value

@@ -18,13 +18,16 @@ public enum TokenRules {
     /// The signing input (`base64url(header).base64url(claims)`) of a token for `request`, to be signed with
     /// `key` (and its algorithm) at `now`, and the expiry it carries.
     ///
+    /// - Parameter headerSegment: ``headerSegment(for:)`` of `key`, if the caller keeps it (it is the same for every
+    ///   token of the key); computed if nil.
     /// - Throws: ``KeyrotError/invalidTokenRequest(_:)`` for an empty or oversized `user_id`, a reserved or
     ///   oversized extra claim, a non-positive TTL, or one that reaches past ``latestNumericDate``.
     public static func signingInput(
         for request: TokenRequest,
         key: KeyRecord,
         policy: WorkspacePolicy,
-        now: Timestamp
+        now: Timestamp,
+        headerSegment: String? = nil
     ) throws(KeyrotError) -> (signingInput: String, expiresAt: Timestamp) {
         guard !request.userID.isEmpty else { throw .invalidTokenRequest("user_id must not be empty") }
         guard request.userID.utf8.count <= maximumUserIDLength else {
@@ -57,7 +60,7 @@ public enum TokenRules {
             claims += extra.dropFirst().dropLast()
         }
         claims.append(UInt8(ascii: "}"))
-        return (headerSegment(for: key) + "." + Base64URL.encode(claims), expiresAt)
+        return ((headerSegment ?? Self.headerSegment(for: key)) + "." + Base64URL.encode(claims), expiresAt)
     }
 
     /// The compact token: the signing input, a dot, and the base64url MAC.
@@ -131,10 +134,8 @@ public enum TokenRules {
         }
         guard let key = matched else { return .failure(TokenFailure(.badSignature, keyID: header.kid)) }
 
-        guard let claimBytes = Base64URL.decode(parts[1]), Self.isUTF8(claimBytes),
-            let claims = try? JSONDecoder().decode(ReceivedClaims.self, from: Data(claimBytes)),
-            !mayRepeat(claimNames, in: claimBytes)
-                || lastMembers(of: claimBytes, agreeWith: claims)
+        guard let claimBytes = Base64URL.decode(parts[1]),
+            let claims = canonicalClaims(claimBytes) ?? readClaims(claimBytes)
         else { return .failure(TokenFailure(.malformed, keyID: key.keyID)) }
         // NumericDates must be finite and within ±2^53 s (exactly representable): anything else is malformed,
         // never a trap when converted.
@@ -161,6 +162,14 @@ public enum TokenRules {
                 claimsJSON: claimBytes
             )
         )
+    }
+
+    /// Claims in any form JSON allows (the general reader, for tokens keyrotd did not write in its own form).
+    private static func readClaims(_ bytes: [UInt8]) -> ReceivedClaims? {
+        guard Self.isUTF8(bytes), let claims = try? JSONDecoder().decode(ReceivedClaims.self, from: Data(bytes)),
+            !mayRepeat(claimNames, in: bytes) || lastMembers(of: bytes, agreeWith: claims)
+        else { return nil }
+        return claims
     }
 
     private static func decodeHeader(_ segment: Substring) -> ReceivedHeader? {

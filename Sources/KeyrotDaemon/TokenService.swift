@@ -20,6 +20,8 @@ public final class TokenService: Sendable {
         let secrets: [String: SecretBytes]
         /// The header segments keyrotd writes for the keys that may verify, so its own tokens skip header parsing.
         let knownHeaders: [Substring: KnownHeader]
+        /// The header segment of the signing key's tokens, made once.
+        let signingHeader: String?
     }
 
     private let store: KeyStore
@@ -81,7 +83,8 @@ public final class TokenService: Sendable {
             for: request,
             key: key,
             policy: unsealed.keys.policy,
-            now: now
+            now: now,
+            headerSegment: unsealed.signingHeader
         )
         let covered = expiresAt <= key.tokensValidUntil ?? Timestamp(secondsSinceEpoch: 0)
         return Prepared(
@@ -163,7 +166,12 @@ public final class TokenService: Sendable {
         for key in keys.ring.keys where keys.sealedSecrets[key.keyID] != nil {
             knownHeaders[Substring(TokenRules.headerSegment(for: key))] = KnownHeader(for: key)
         }
-        let unsealed = Unsealed(keys: keys, secrets: secrets, knownHeaders: knownHeaders)
+        let unsealed = Unsealed(
+            keys: keys,
+            secrets: secrets,
+            knownHeaders: knownHeaders,
+            signingHeader: keys.ring.signingKey.map(TokenRules.headerSegment(for:))
+        )
         cache.withLock { $0[workspace] = unsealed }
         return unsealed
     }

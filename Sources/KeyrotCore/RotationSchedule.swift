@@ -99,7 +99,7 @@ public struct RotationSchedule: Sendable {
     public mutating func takeDue(at now: Timestamp) -> [Action] {
         var retirements: [(workspace: WorkspaceName, keyID: String)] = []
         var rotationsDue: [WorkspaceName] = []
-        while let top = liveTop(of: &deadlines), top.at <= now {
+        while let top = Self.liveTop(of: &deadlines, in: entries), top.at <= now {
             deadlines.removeMin()
             let entry = entries[top.workspace]!
             for grace in entry.graceEnds where grace.at <= now { retirements.append((top.workspace, grace.keyID)) }
@@ -122,16 +122,19 @@ public struct RotationSchedule: Sendable {
 
     /// The earliest moment at which work falls due; nil when nothing ever will (or all is handed out).
     public mutating func nextDeadline() -> Timestamp? {
-        liveTop(of: &deadlines)?.at
+        Self.liveTop(of: &deadlines, in: entries)?.at
     }
 
     /// The earliest scheduled rotation (ties go to the first workspace by name); nil without workspaces.
     public mutating func nextRotation() -> ScheduledRotation? {
-        liveTop(of: &rotations).map { ScheduledRotation(workspace: $0.workspace, at: $0.at) }
+        Self.liveTop(of: &rotations, in: entries).map { ScheduledRotation(workspace: $0.workspace, at: $0.at) }
     }
 
-    /// The smallest item of `heap` that is still live, after dropping the stale ones above it.
-    private func liveTop(of heap: inout Heap<Item>) -> Item? {
+    /// The smallest item of `heap` that is still live in `entries`, after dropping the stale ones above it.
+    ///
+    /// - Important: Static, with `entries` passed in: as an instance method reading `self` while one of `self`'s
+    ///   heaps is passed `inout`, Swift copied all of `self` (a 100 000-item heap) on the first removal.
+    private static func liveTop(of heap: inout Heap<Item>, in entries: [WorkspaceName: Entry]) -> Item? {
         while let top = heap.min {
             if entries[top.workspace]?.stamp == top.stamp { return top }
             heap.removeMin()

@@ -17,7 +17,8 @@ public final class TokenService: Sendable {
     /// One workspace's keys as the service uses them: the store snapshot and the opened secrets.
     private struct Unsealed: Sendable {
         let keys: WorkspaceKeys
-        let secrets: [String: SecretBytes]
+        /// Each key's HMAC, keyed once, by key id (pending, active and grace keys).
+        let macs: [String: HMACKey]
         /// The header segments keyrotd writes for the keys that may verify, so its own tokens skip header parsing.
         let knownHeaders: [Substring: KnownHeader]
         /// The header segment of the signing key's tokens, made once.
@@ -64,7 +65,7 @@ public final class TokenService: Sendable {
     /// A token about to be signed: the key, the signing input, and the bound to record first, if any.
     private struct Prepared {
         let key: KeyRecord
-        let secret: SecretBytes
+        let mac: HMACKey
         let input: String
         let expiresAt: Timestamp
         let boundToRecord: Timestamp?
@@ -76,7 +77,7 @@ public final class TokenService: Sendable {
         with unsealed: Unsealed,
         at now: Timestamp
     ) throws -> Prepared {
-        guard let key = unsealed.keys.ring.signingKey, let secret = unsealed.secrets[key.keyID] else {
+        guard let key = unsealed.keys.ring.signingKey, let mac = unsealed.macs[key.keyID] else {
             throw KeyrotError.noSigningKey(workspace: workspace.rawValue)
         }
         let (input, expiresAt) = try TokenRules.signingInput(
@@ -89,7 +90,7 @@ public final class TokenService: Sendable {
         let covered = expiresAt <= key.tokensValidUntil ?? Timestamp(secondsSinceEpoch: 0)
         return Prepared(
             key: key,
-            secret: secret,
+            mac: mac,
             input: input,
             expiresAt: expiresAt,
             boundToRecord: covered ? nil : expiresAt + Self.watermarkSlack
@@ -97,11 +98,7 @@ public final class TokenService: Sendable {
     }
 
     private func finish(_ prepared: Prepared, at now: Timestamp) -> SignedToken {
-        let signature = HMAC.authenticationCode(
-            prepared.key.algorithm,
-            key: prepared.secret,
-            message: prepared.input.utf8
-        )
+        let signature = prepared.mac.authenticationCode(for: prepared.input.utf8)
         return SignedToken(
             token: TokenRules.token(signingInput: prepared.input, signature: signature),
             keyID: prepared.key.keyID,
@@ -135,8 +132,8 @@ public final class TokenService: Sendable {
             now: now,
             knownHeaders: unsealed.knownHeaders
         ) { key, input, signature in
-            guard let secret = unsealed.secrets[key.keyID] else { return false }
-            return HMAC.isValid(signature, for: input.utf8, key: secret, algorithm: key.algorithm)
+            guard let mac = unsealed.macs[key.keyID], mac.algorithm == key.algorithm else { return false }
+            return mac.isValid(signature, for: input.utf8)
         }
     }
 
@@ -158,9 +155,11 @@ public final class TokenService: Sendable {
         if let cached = cachedKeys(of: workspace) { return cached }
         guard mayBlock else { throw BlockingRequired() }
         let keys = try store.workspaceKeys(of: workspace)
-        var secrets: [String: SecretBytes] = [:]
-        for (keyID, sealed) in keys.sealedSecrets {
-            secrets[keyID] = try masterKey.open(sealed, for: .key(workspace: workspace, keyID: keyID))
+        var macs: [String: HMACKey] = [:]
+        for key in keys.ring.keys {
+            guard let sealed = keys.sealedSecrets[key.keyID] else { continue }
+            let secret = try masterKey.open(sealed, for: .key(workspace: workspace, keyID: key.keyID))
+            macs[key.keyID] = try HMACKey(key.algorithm, key: secret)
         }
         var knownHeaders: [Substring: KnownHeader] = [:]
         for key in keys.ring.keys where keys.sealedSecrets[key.keyID] != nil {
@@ -168,7 +167,7 @@ public final class TokenService: Sendable {
         }
         let unsealed = Unsealed(
             keys: keys,
-            secrets: secrets,
+            macs: macs,
             knownHeaders: knownHeaders,
             signingHeader: keys.ring.signingKey.map(TokenRules.headerSegment(for:))
         )

@@ -6,7 +6,7 @@ import ArgumentParser
 struct KeyrotBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keyrot-bench",
-        subcommands: [KeyrotBench.self, ScaleBenchmark.self, GraceVerifyBenchmark.self],
+        subcommands: [KeyrotBench.self, ScaleBenchmark.self, SteadyBenchmark.self, GraceVerifyBenchmark.self],
         defaultSubcommand: KeyrotBench.self
     )
 }

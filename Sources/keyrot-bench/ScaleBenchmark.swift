@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import KeyrotControl
 import KeyrotCore
 import KeyrotCrypto
 
@@ -215,9 +214,10 @@ struct ScaleBenchmark: AsyncParsableCommand {
         let perRound = max(1, emergencyRotations / rounds)
         for round in 0..<rounds {
             let floor = try CommitFloor.measure(in: base, seconds: floorSeconds)
-            let calls = try await emergencyRotationLatencies(
+            let calls = try await EmergencyRotations.latencies(
                 socket: base + "/control.sock",
-                workspaces: round * perRound..<(round + 1) * perRound
+                workspaces: round * perRound..<(round + 1) * perRound,
+                reason: "keyrot-bench scale"
             )
             ratios.append(
                 LatencySummary(calls.samples, elapsed: calls.elapsed).p50
@@ -278,31 +278,6 @@ struct ScaleBenchmark: AsyncParsableCommand {
             header:
                 "\(workspaces) workspaces, \(due) due at once; \(ProcessInfo.processInfo.activeProcessorCount) cores"
         )
-    }
-
-    /// Emergency rotations of the workspaces numbered `indices`, one call after the other on one connection, as
-    /// an operator's script would make them: each call's latency.
-    func emergencyRotationLatencies(
-        socket: String,
-        workspaces indices: Range<Int>
-    ) async throws -> (samples: [Duration], elapsed: Duration) {
-        let clock = ContinuousClock()
-        let start = clock.now
-        let samples = try await ControlClient.withConnection(to: socket) { client in
-            var samples: [Duration] = []
-            for index in indices {
-                let parameters = KeyrotAPI.RotateParameters(
-                    workspace: ScaleDatabase.name(index).rawValue,
-                    emergency: true,
-                    reason: "keyrot-bench scale"
-                )
-                let begin = clock.now
-                _ = try await client.call("io.keyrotd.Rotate", parameters, returning: KeyrotAPI.EntriesResult.self)
-                samples.append(clock.now - begin)
-            }
-            return samples
-        }
-        return (samples, clock.now - start)
     }
 
     /// The 1, 5 and 15 minute load averages, as `uptime` shows them.

@@ -1,7 +1,7 @@
 import Foundation
 
-/// The scale benchmark's findings as they come in, printed at the end as a Markdown table for BENCHMARKS.md,
-/// followed by notes.
+/// The scale and steady benchmarks' findings as they come in, printed at the end as a Markdown table for
+/// BENCHMARKS.md, followed by notes.
 struct ScaleReport {
     private var rows: [[String]] = []
     private var notes: [String] = []

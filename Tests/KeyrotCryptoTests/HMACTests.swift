@@ -21,6 +21,28 @@ import Testing
         #expect(HMAC.isValid(mac, for: Self.jefe, key: SecretBytes(copying: Array("Jefe".utf8)), algorithm: algorithm))
     }
 
+    /// A prepared key gives the same MACs, message after message, from many threads at once.
+    @Test(arguments: SigningAlgorithm.allCases)
+    func aPreparedKeyMatchesTheOneShotMACFromManyThreads(algorithm: SigningAlgorithm) async throws {
+        let secret = SecretBytes(copying: Array("Jefe".utf8))
+        let key = try HMACKey(algorithm, key: secret)
+        let messages = (0..<64).map { Array("message \($0) ".utf8) + Self.jefe }
+        let expected = messages.map { HMAC.authenticationCode(algorithm, key: secret, message: $0) }
+        let mismatches = await withTaskGroup(of: Int.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    (0..<200).reduce(0) { count, round in
+                        let index = round % messages.count
+                        return count + (key.authenticationCode(for: messages[index]) == expected[index] ? 0 : 1)
+                    }
+                }
+            }
+            return await group.reduce(0, +)
+        }
+        #expect(mismatches == 0)
+        #expect(key.isValid(expected[3], for: messages[3]) && !key.isValid(expected[3], for: messages[4]))
+    }
+
     /// RFC 4231 test case 7: a key longer than the block size.
     @Test func matchesRFC4231WithALongKey() {
         let key = SecretBytes(copying: [UInt8](repeating: 0xAA, count: 131))

@@ -22,12 +22,11 @@ public struct VarlinkCall<Methods: VarlinkMethods>: Sendable {
 
     /// Reads a call from one message (the bytes before its NUL), parsing the JSON once.
     ///
-    /// - Parameter interface: the name of the service's interface.
+    /// - Parameter decoder: a decoder made by ``decoder(forInterface:)`` for the service's interface (one per
+    ///   connection serves all its calls).
     /// - Throws: `io.keyrotd.InvalidRequest` for anything that is not a JSON object with a string `method`, or that
     ///   asks for a connection upgrade: the connection is closed after the reply.
-    public init(message: Data, interface: String) throws(VarlinkError) {
-        let decoder = JSONDecoder()
-        decoder.userInfo[interfaceKey] = interface
+    public init(message: Data, decoder: JSONDecoder) throws(VarlinkError) {
         let envelope: Envelope
         do { envelope = try decoder.decode(Envelope.self, from: message) } catch {
             throw .invalidRequest("not a varlink call: expected a JSON object with a \"method\" string")
@@ -36,6 +35,18 @@ public struct VarlinkCall<Methods: VarlinkMethods>: Sendable {
         method = envelope.method
         oneway = envelope.oneway
         target = envelope.target
+    }
+
+    /// Reads a call as ``init(message:decoder:)`` does, with a decoder of its own.
+    public init(message: Data, interface: String) throws(VarlinkError) {
+        try self.init(message: message, decoder: Self.decoder(forInterface: interface))
+    }
+
+    /// A decoder of calls to `interface`.
+    public static func decoder(forInterface interface: String) -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.userInfo[interfaceKey] = interface
+        return decoder
     }
 
     /// The interface part of a method: `io.keyrotd` for `io.keyrotd.Sign`.

@@ -21,6 +21,8 @@ final class VarlinkConnectionHandler<Service: VarlinkService>: ChannelDuplexHand
     private let pool: NIOThreadPool
     private let maximumMessageSize: Int
     private let drain: TimeAmount
+    /// Decodes this connection's calls (the handler runs on one event loop: never two calls at once).
+    private let decoder: JSONDecoder
     /// Messages received and not yet answered, oldest first.
     private var waiting = CircularBuffer<ByteBuffer>()
     /// A call is on the thread pool: the calls after it wait for it.
@@ -44,6 +46,7 @@ final class VarlinkConnectionHandler<Service: VarlinkService>: ChannelDuplexHand
         self.pool = pool
         self.maximumMessageSize = maximumMessageSize
         self.drain = drain
+        decoder = VarlinkCall<Service.Methods>.decoder(forInterface: service.interface.name)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -104,7 +107,7 @@ final class VarlinkConnectionHandler<Service: VarlinkService>: ChannelDuplexHand
     private func answer(_ message: ByteBuffer, context: ChannelHandlerContext) {
         let call: VarlinkCall<Service.Methods>
         do {
-            call = try VarlinkCall(message: Data(message.readableBytesView), interface: service.interface.name)
+            call = try VarlinkCall(message: Data(message.readableBytesView), decoder: decoder)
         } catch {
             return finish(context: context, with: error)
         }

@@ -48,7 +48,7 @@ public final class ControlServer<Answerer: VarlinkService>: Service, Sendable {
         service: Answerer,
         info: VarlinkServiceInfo,
         limits: ControlLimits = ControlLimits(),
-        pool: NIOThreadPool = .singleton,
+        pool: NIOThreadPool,
         logger: Logger,
         onListening: @escaping @Sendable () async -> Void = {}
     ) {

@@ -5,6 +5,7 @@ import KeyrotCrypto
 import KeyrotStore
 import KeyrotSystemd
 import Logging
+import NIOPosix
 import ServiceLifecycle
 import Synchronization
 import UnixSignals
@@ -21,6 +22,9 @@ public final class Daemon: Sendable {
     public let tokens: TokenService
     /// The rotation schedule, kept current by every change the store commits.
     public let schedule: ScheduleKeeper
+    /// The threads for work that may block (the database, user lookups, the journal, reading files): never Swift's
+    /// cooperative pool. Started with the daemon, shut down when ``run()`` ends (or when the daemon goes).
+    public let blockingWork = NIOThreadPool(numberOfThreads: 2)
     public let stateDirectory: String
     /// The control socket's path (for an inherited socket, the path it was bound to, if any).
     public let socketPath: String
@@ -115,6 +119,7 @@ public final class Daemon: Sendable {
         }
         tokens = TokenService(store: store, masterKey: masterKey)
         schedule = ScheduleKeeper(store: store, clock: clock, wake: wake)
+        blockingWork.start()
         logger.info(
             "keyrotd initialized",
             metadata: [
@@ -150,10 +155,11 @@ public final class Daemon: Sendable {
                 url: "https://github.com/keyrotd/keyrotd"
             ),
             limits: configuration.controlLimits,
+            pool: blockingWork,
             logger: logger,
             onListening: { [self] in
                 // A first read of the whole schedule, and a journal entry: not on the cooperative pool.
-                try? await OffThePool.run { [self] in
+                try? await blockingWork.runIfActive { [self] in
                     let schedule = scheduleSummary()
                     status.ready(schedule: schedule)
                     events.report(
@@ -183,15 +189,21 @@ public final class Daemon: Sendable {
         return [server, rotation]
     }
 
+    deinit {
+        blockingWork.shutdownGracefully { _ in }  // a no-op once run() has shut it down
+    }
+
     /// Runs the control socket and the scheduler until SIGTERM or SIGINT asks for a graceful shutdown; SIGHUP
     /// reloads the configuration.
     public func run() async throws {
         let hangups = await UnixSignalsSequence(trapping: .sighup)  // trapped before READY: a reload never kills
         var services = services().map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
-        services.append(.init(service: ReloadOnHangup(hangups: hangups, reload: { [self] in _ = reload() })))
+        services.append(
+            .init(service: ReloadOnHangup(hangups: hangups, pool: blockingWork, reload: { [self] in _ = reload() }))
+        )
         services.append(
             .init(
-                service: ShutdownAnnouncer(status: status, events: events),
+                service: ShutdownAnnouncer(status: status, events: events, pool: blockingWork),
                 successTerminationBehavior: .gracefullyShutdownGroup
             )
         )
@@ -208,6 +220,7 @@ public final class Daemon: Sendable {
         do { try store.close() } catch {
             logger.warning("the database did not close cleanly", metadata: ["keyrot.error": "\(error)"])
         }
+        try? await blockingWork.shutdownGracefully()
         logger.info("keyrotd stopped")
     }
 

@@ -1,3 +1,4 @@
+import NIOPosix
 import ServiceLifecycle
 import UnixSignals
 
@@ -7,10 +8,11 @@ import UnixSignals
 ///   made before `READY=1` and handed in.
 struct ReloadOnHangup: Service {
     let hangups: UnixSignalsSequence
+    /// Where the reload runs: it reads files and writes to the database and the journal.
+    let pool: NIOThreadPool
     let reload: @Sendable () -> Void
 
     func run() async throws {
-        // A reload reads files and writes to the database and the journal: not on the cooperative pool.
-        for await _ in hangups.cancelOnGracefulShutdown() { try? await OffThePool.run(reload) }
+        for await _ in hangups.cancelOnGracefulShutdown() { try? await pool.runIfActive(reload) }
     }
 }

@@ -34,6 +34,9 @@ public struct RotationService: Service {
     let status: ServiceStatus
     let watchdogInterval: Duration?
     let startSignal: WakeSignal?
+    /// Set when the service is asked to stop: a pass under way finishes the transaction in flight and leaves the rest
+    /// of its work to the next start, instead of holding up the daemon's exit.
+    private let stopping = StopRequest()
 
     /// - Parameters:
     ///   - events: where rotations and failures are reported (by default: the log only).
@@ -73,6 +76,25 @@ public struct RotationService: Service {
         let thread = NIOThreadPool(numberOfThreads: 1)
         thread.start()
         do {
+            try await withGracefulShutdownHandler {
+                try await withTaskCancellationHandler {
+                    try await runSchedule(on: thread)
+                } onCancel: { [stopping] in
+                    stopping.request()
+                }
+            } onGracefulShutdown: { [stopping] in
+                stopping.request()
+            }
+        } catch is CancellationError {
+            logger.info("rotation scheduler stopped")
+        }
+        try? await thread.shutdownGracefully()
+    }
+
+    /// The scheduler's loop: a pass, then sleep until the next deadline, a wake-up or a watchdog ping, until asked
+    /// to stop.
+    private func runSchedule(on thread: NIOThreadPool) async throws {
+        do {
             try await cancelWhenGracefulShutdown {
                 await startSignal?.wait()
                 try Task.checkCancellation()
@@ -97,10 +119,7 @@ public struct RotationService: Service {
                     }
                 }
             }
-        } catch is CancellationError {
-            logger.info("rotation scheduler stopped")
         }
-        try? await thread.shutdownGracefully()
     }
 
     /// One pass at the clock's `now`, and the watchdog as the pass leaves it.
@@ -149,7 +168,12 @@ public struct RotationService: Service {
         var failure: String?
         var outcomes: [WorkspaceName: LifecycleOutcome] = [:]
         var failed: Set<WorkspaceName> = []
+        var unfinished: Set<WorkspaceName> = []
         for action in due where !failed.contains(action.workspace) {
+            if stopping.isRequested {
+                unfinished.insert(action.workspace)
+                continue
+            }
             // A long pass (thousands of workspaces due at once) must not starve the watchdog; and a store found
             // broken gets no new keys until it is proven whole again: keys made in a database file that was
             // removed, say, would be lost with it, and tokens signed with them would stop verifying.
@@ -186,6 +210,7 @@ public struct RotationService: Service {
                 schedule.update(outcome.decision.result, order: outcome.order, now: now)
             }
             for workspace in failed { schedule.retry(workspace, at: now + Self.retryDelay) }
+            for workspace in unfinished.subtracting(failed) { schedule.retry(workspace, at: now) }
             return (
                 next: schedule.nextDeadline(), workspaces: schedule.workspaceCount, rotation: schedule.nextRotation()
             )

@@ -1,6 +1,6 @@
 import KeyrotCore
 import KeyrotStore
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The daemon's rotation schedule, shared by the scheduler (which takes due work from it), the store's change feed
 /// (which keeps it current, workspace by workspace) and the status line.
@@ -12,7 +12,8 @@ public final class ScheduleKeeper: Sendable {
     private let store: KeyStore
     private let clock: any WallClock
     private let wake: WakeSignal
-    private let state = Mutex(State.unplanned)
+    /// A pthread mutex (`NIOLockedValueBox`), not `Synchronization.Mutex`, whose futex ThreadSanitizer cannot see.
+    private let state = NIOLockedValueBox(State.unplanned)
 
     /// Where the schedule is: not read yet (or dropped by a reload), being read, or current.
     private enum State {
@@ -40,7 +41,7 @@ public final class ScheduleKeeper: Sendable {
 
     /// Drops the schedule, so the next use reads every workspace again, and wakes the scheduler.
     public func replanFully() {
-        state.withLock { $0 = .unplanned }
+        state.withLockedValue { $0 = .unplanned }
         wake.signal()
     }
 
@@ -48,7 +49,7 @@ public final class ScheduleKeeper: Sendable {
     ///
     /// - Throws: what reading the store threw; the schedule stays unplanned.
     func withSchedule<T: Sendable>(_ body: (inout RotationSchedule) -> T) throws(StoreError) -> T {
-        let planned = state.withLock { state -> T? in
+        let planned = state.withLockedValue { state -> T? in
             if let result = state.withPlanned(body) { return result }
             if case .unplanned = state { state = .planning([]) }
             return nil
@@ -56,7 +57,7 @@ public final class ScheduleKeeper: Sendable {
         if let planned { return planned }
         let snapshot: (policies: [WorkspaceName: WorkspacePolicy], liveKeys: [KeyRecord], order: UInt64)
         do throws(StoreError) { snapshot = try store.scheduleSnapshot() } catch {
-            state.withLock { state in
+            state.withLockedValue { state in
                 if case .planning = state { state = .unplanned }
             }
             throw error
@@ -68,7 +69,7 @@ public final class ScheduleKeeper: Sendable {
             order: snapshot.order,
             now: now
         )
-        return state.withLock { state in
+        return state.withLockedValue { state in
             if let result = state.withPlanned(body) { return result }  // another reader planned it first
             guard case .planning(let missed) = state else {
                 state = .unplanned  // a reload asked for a newer plan meanwhile: this one serves this call only
@@ -84,7 +85,7 @@ public final class ScheduleKeeper: Sendable {
     /// Puts one committed change in the schedule; wakes the scheduler if the next deadline moved.
     func apply(_ change: CommittedChange) {
         let now = clock.now()
-        let moved = state.withLock { state -> Bool in
+        let moved = state.withLockedValue { state -> Bool in
             if case .planning(var missed) = state {
                 state = .unplanned
                 missed.append(change)

@@ -1,3 +1,4 @@
+import NIOPosix
 import ServiceLifecycle
 
 /// Says `STOPPING=1` (and sends the `stopping` event) as soon as graceful shutdown begins, before the other
@@ -5,10 +6,12 @@ import ServiceLifecycle
 struct ShutdownAnnouncer: Service {
     let status: ServiceStatus
     let events: EventReporter
+    /// Where the announcement runs: the event is a journal entry.
+    let pool: NIOThreadPool
 
     func run() async throws {
         try? await gracefulShutdown()
-        try? await OffThePool.run { [status, events] in  // a journal entry: not on the cooperative pool
+        try? await pool.runIfActive { [status, events] in
             status.stopping()
             events.report(DaemonEvent(.stopping, "keyrotd stopping", actor: Daemon.selfActor))
         }

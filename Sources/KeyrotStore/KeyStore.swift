@@ -20,11 +20,11 @@ public final class KeyStore: Sendable {
     let fileIdentity: FileIdentity
     /// Numbers the lifecycle's transactions in the order they commit (see ``commitOrder``).
     let commits = Atomic<UInt64>(1)
-    let observers = Mutex<[@Sendable (CommittedChange) -> Void]>([])
+    let observers = Locked<[@Sendable (CommittedChange) -> Void]>([])
     /// Counts the write transactions this store has run (committed or not).
     private let writes = Atomic<UInt64>(0)
     /// The count of ``writes`` after the last write that may have changed each workspace.
-    private let workspaceWrites = Mutex<[WorkspaceName: UInt64]>([:])
+    private let workspaceWrites = Locked<[WorkspaceName: UInt64]>([:])
     /// The count of ``writes`` after the last write that may have changed every workspace (a re-keying).
     private let wholeStoreWrites = Atomic<UInt64>(0)
 

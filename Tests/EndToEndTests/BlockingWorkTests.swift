@@ -24,7 +24,7 @@ import Testing
         let rotate = #"{"method":"io.keyrotd.Rotate","parameters":{"workspace":"load","reason":"load"}}"#
         let rotators = try (0..<4).map { _ in try RawSocket(path: daemon.socket) }
         let loadStarted = ContinuousClock.now
-        let loadTime = Duration.seconds(Sanitizer.limit(4))
+        let loadTime = Duration.seconds(4)
 
         async let rotations = withThrowingTaskGroup(of: Int.self) { group in
             for rotator in rotators {
@@ -64,6 +64,6 @@ import Testing
         let p99 = latencies[latencies.count * 99 / 100]
         print("blocking work: \(rotated) rotations, longest ping gap \(gap), Sign p99 \(p99) of \(latencies.count)")
         #expect(p99 < .milliseconds(Int64(Sanitizer.limit(50))), "Sign p99 \(p99) over \(latencies.count) answers")
-        #expect(try await daemon.stop() == 0)
+        #expect(try await daemon.stop() == 0, "log: \(daemon.process.log)")
     }
 }

@@ -84,7 +84,7 @@ final class NotifiedDaemon: Sendable {
     /// SIGTERM; returns the exit status (nil if it did not exit within 5 s).
     func stop() async throws -> Int32? {
         process.send(SIGTERM)
-        let status = try await process.waitForExit(timeout: 5)
+        let status = try await process.waitForExit(timeout: Sanitizer.limit(5))
         listener.close()
         return status
     }

@@ -100,6 +100,6 @@ import Glibc
                 + "\(rotations) emergency rotations in 3 s, the slowest \(slowest)"
         )
         daemon.send(SIGTERM)
-        #expect(try await daemon.waitForExit(timeout: 5) == 0)
+        #expect(try await daemon.waitForExit(timeout: Sanitizer.limit(5)) == 0, "log: \(daemon.log)")
     }
 }

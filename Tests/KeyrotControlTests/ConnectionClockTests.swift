@@ -55,7 +55,7 @@ import Testing
             service: EchoService(),
             info: VarlinkServiceInfo(vendor: "test", product: "keyrotd", version: "1", url: "https://example.com"),
             peer: PeerCredentials(pid: 1, uid: 1, gid: 1),
-            pool: .singleton,
+            pool: NIOThreadPool(numberOfThreads: 1),  // never started: these calls do not block
             maximumMessageSize: 64 * 1024,
             drain: .seconds(2)
         )
@@ -82,7 +82,7 @@ import Testing
                 service: EchoService(),
                 info: VarlinkServiceInfo(vendor: "test", product: "keyrotd", version: "1", url: "https://example.com"),
                 peer: PeerCredentials(pid: 1, uid: 1, gid: 1),
-                pool: .singleton,
+                pool: NIOThreadPool(numberOfThreads: 1),  // never started: these calls do not block
                 maximumMessageSize: 64 * 1024,
                 drain: .seconds(2)
             )

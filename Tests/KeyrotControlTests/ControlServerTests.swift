@@ -1,6 +1,7 @@
 import Foundation
 import KeyrotTestSupport
 import Logging
+import NIOPosix
 import ServiceLifecycle
 import Testing
 
@@ -209,10 +210,14 @@ import Glibc
         let directory = try TemporaryDirectory()
         let path = directory.path("control.sock")
         let (listening, signal) = AsyncStream<Void>.makeStream()
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        defer { pool.shutdownGracefully { _ in } }
         let server = ControlServer(
             endpoint: .path(path),
             service: EchoService(),
             info: VarlinkServiceInfo(vendor: "test", product: "keyrotd", version: "1", url: "https://example.com"),
+            pool: pool,
             logger: Logger(label: "test"),
             onListening: { signal.yield() }
         )

@@ -2,6 +2,7 @@ import Foundation
 import KeyrotControl
 import KeyrotTestSupport
 import Logging
+import NIOPosix
 import Synchronization
 
 /// A service for the server tests: `Sign` answers with the user id as the token (at once, on the event loop, for a
@@ -53,17 +54,21 @@ final class ServerFixture: Sendable {
     let directory: TemporaryDirectory
     let service = EchoService()
     let task: Task<Void, any Error>
+    /// The server's threads for blocking calls, shut down by ``stop()``.
+    let pool = NIOThreadPool(numberOfThreads: 2)
     var socketPath: String { directory.path("control.sock") }
 
     init(limits: ControlLimits = ControlLimits()) async throws {
         let directory = try TemporaryDirectory()
         self.directory = directory
         let (listening, signal) = AsyncStream<Void>.makeStream()
+        pool.start()
         let server = ControlServer(
             endpoint: .path(directory.path("control.sock")),
             service: service,
             info: VarlinkServiceInfo(vendor: "test", product: "keyrotd", version: "1", url: "https://example.com"),
             limits: limits,
+            pool: pool,
             logger: Logger(label: "test"),
             onListening: { signal.yield() }
         )
@@ -75,6 +80,7 @@ final class ServerFixture: Sendable {
     func stop() async {
         task.cancel()
         _ = try? await task.value
+        try? await pool.shutdownGracefully()
         directory.remove()
     }
 

@@ -31,6 +31,8 @@ final class VarlinkConnectionHandler<Service: VarlinkService>: ChannelDuplexHand
     private var readHeldBack = false
     /// The connection ends once what it has is answered.
     private var finishing = false
+    /// Closes the connection when the shutdown drain ends; cancelled if it closes first.
+    private var drainTimer: Scheduled<Void>?
 
     init(
         service: Service,
@@ -53,6 +55,12 @@ final class VarlinkConnectionHandler<Service: VarlinkService>: ChannelDuplexHand
         guard !finishing else { return }
         waiting.append(unwrapInboundIn(data))
         answerWaiting(context: context)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        drainTimer?.cancel()
+        drainTimer = nil
+        context.fireChannelInactive()
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -88,7 +96,7 @@ final class VarlinkConnectionHandler<Service: VarlinkService>: ChannelDuplexHand
         guard event is ChannelShouldQuiesceEvent else { return context.fireUserInboundEventTriggered(event) }
         finishing = true
         let channel = context.channel
-        context.eventLoop.scheduleTask(in: drain) { channel.close(promise: nil) }
+        drainTimer = context.eventLoop.scheduleTask(in: drain) { channel.close(promise: nil) }
         closeIfDone(context: context)
     }
 

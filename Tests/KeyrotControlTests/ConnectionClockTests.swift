@@ -31,6 +31,7 @@ import Testing
             channel.embeddedEventLoop.advanceTime(by: .milliseconds(1))
         }
         #expect(!channel.isActive, "still open 1 s after the first byte")
+        _ = try? channel.finish()
     }
 
     @Test func aCompleteMessageCancelsItsDeadline() throws {
@@ -46,6 +47,7 @@ import Testing
         channel.embeddedEventLoop.advanceTime(by: .seconds(3600))
         #expect(channel.isActive)
         #expect(try channel.readInbound(as: ByteBuffer.self) == ByteBuffer(string: #"{"method":"io.keyrotd.Status"}"#))
+        _ = try? channel.finish()
     }
 
     /// A connection told to wind down (graceful shutdown) whose peer reads none of its replies is closed when the
@@ -74,6 +76,7 @@ import Testing
         #expect(channel.isActive, "closed before the drain ended")
         channel.embeddedEventLoop.advanceTime(by: .milliseconds(1))
         #expect(!channel.isActive, "still open when the drain ended")
+        _ = try? channel.finish()
     }
 
     @Test func aWindingDownConnectionThatHasAnsweredEverythingClosesAtOnce() throws {
@@ -91,5 +94,6 @@ import Testing
         channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
         channel.embeddedEventLoop.run()
         #expect(!channel.isActive)
+        _ = try? channel.finish()
     }
 }

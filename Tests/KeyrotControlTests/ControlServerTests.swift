@@ -212,7 +212,6 @@ import Glibc
         let (listening, signal) = AsyncStream<Void>.makeStream()
         let pool = NIOThreadPool(numberOfThreads: 1)
         pool.start()
-        defer { pool.shutdownGracefully { _ in } }
         let server = ControlServer(
             endpoint: .path(path),
             service: EchoService(),
@@ -235,6 +234,7 @@ import Glibc
         try await running.value
         #expect(ContinuousClock.now - stopping < .seconds(5))
         flooding.cancel()
+        try await pool.shutdownGracefully()
         directory.remove()
     }
 
@@ -254,7 +254,7 @@ import Glibc
         server.task.cancel()
         _ = try? await server.task.value
         #expect(!FileManager.default.fileExists(atPath: server.socketPath))
-        server.directory.remove()
+        await server.stop()
     }
 
     @Test func aSecondServerRefusesALiveSocketButReplacesAStaleOne() async throws {

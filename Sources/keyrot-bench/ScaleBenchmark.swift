@@ -85,30 +85,18 @@ struct ScaleBenchmark: AsyncParsableCommand {
         try database.createWorkspaces(steady..<workspaces, policy: policy) { _ in
             Timestamp(secondsSinceEpoch: dueAt.secondsSinceEpoch - policy.rotateEvery.seconds)
         }
-        let stateDirectory = base + "/state"
-        let size = try database.install(inStateDirectory: stateDirectory)
-        report.row(
-            "database built (\(workspaces) × createWorkspace through KeyStore, on tmpfs, then copied)",
-            String(format: "%.1f s, ", (clock.now - buildStart).inSeconds) + ProcessUsage.mebibytes(size),
-            "-"
-        )
-
         // Start-up.
-        let daemon = try SpawnedDaemon(
+        let (daemon, ready) = try await SpawnedDaemon.startOnBuiltDatabase(
+            database,
+            workspaces: workspaces,
+            builtSince: buildStart,
+            base: base,
             executable: keyrotd ?? Self.besideThisExecutable("keyrotd"),
-            stateDirectory: stateDirectory,
             masterKeyFile: masterKeyFile,
-            socket: base + "/control.sock",
-            notifySocket: base + "/notify.sock",
-            log: base + "/keyrotd.log",
-            watchdog: watchdogSeconds > 0 ? .seconds(watchdogSeconds) : nil
+            watchdogSeconds: watchdogSeconds,
+            report: &report
         )
         defer { daemon.stop() }
-        Swift.print("  keyrotd started, pid \(daemon.pid)")
-        fflush(nil)
-        guard let ready = try await daemon.waitUntilReady(timeout: .seconds(120)) else {
-            throw ScaleFailure("keyrotd did not send READY=1 within 120 s; see \(base)/keyrotd.log (use --keep)")
-        }
         guard let atReady = ProcessUsage(pid: daemon.pid) else { throw ScaleFailure("keyrotd exited after READY") }
         report.row(
             "spawn to READY=1, \(workspaces) workspaces",
@@ -138,7 +126,7 @@ struct ScaleBenchmark: AsyncParsableCommand {
         )
 
         // Idle: nothing due until `dueAt`.
-        let audit = try AuditLogWatcher(path: stateDirectory + "/keyrotd.db")
+        let audit = try AuditLogWatcher(path: base + "/state/keyrotd.db")
         let seqBeforeIdle = try audit.lastSeq()
         let pingsBefore = daemon.watchdogPings
         let idleStart = clock.now

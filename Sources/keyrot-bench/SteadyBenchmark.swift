@@ -100,30 +100,18 @@ struct SteadyBenchmark: AsyncParsableCommand {
         try database.createWorkspaces(notDue..<workspaces, policy: policy) { index in
             window.deadline(index - notDue) + .seconds(-policy.rotateEvery.seconds)
         }
-        let stateDirectory = base + "/state"
-        let size = try database.install(inStateDirectory: stateDirectory)
-        report.row(
-            "database built (\(workspaces) × createWorkspace through KeyStore, on tmpfs, then copied)",
-            String(format: "%.1f s, ", (clock.now - buildStart).inSeconds) + ProcessUsage.mebibytes(size),
-            "-"
-        )
-
         // Start-up, and the window as it fell.
-        let daemon = try SpawnedDaemon(
+        let (daemon, ready) = try await SpawnedDaemon.startOnBuiltDatabase(
+            database,
+            workspaces: workspaces,
+            builtSince: buildStart,
+            base: base,
             executable: keyrotd ?? ScaleBenchmark.besideThisExecutable("keyrotd"),
-            stateDirectory: stateDirectory,
             masterKeyFile: masterKeyFile,
-            socket: base + "/control.sock",
-            notifySocket: base + "/notify.sock",
-            log: base + "/keyrotd.log",
-            watchdog: watchdogSeconds > 0 ? .seconds(watchdogSeconds) : nil
+            watchdogSeconds: watchdogSeconds,
+            report: &report
         )
         defer { daemon.stop() }
-        Swift.print("  keyrotd started, pid \(daemon.pid)")
-        fflush(nil)
-        guard let ready = try await daemon.waitUntilReady(timeout: .seconds(120)) else {
-            throw ScaleFailure("keyrotd did not send READY=1 within 120 s; see \(base)/keyrotd.log (use --keep)")
-        }
         let readyAt = daemon.spawnedAt + ready
         let windowStart = window.startOnMonotonicClock()
         guard readyAt < windowStart else {
@@ -157,7 +145,7 @@ struct SteadyBenchmark: AsyncParsableCommand {
         )
 
         // The quiet period: nothing due, as long as the window (or what start-up left of it).
-        let audit = try AuditLogWatcher(path: stateDirectory + "/keyrotd.db")
+        let audit = try AuditLogWatcher(path: base + "/state/keyrotd.db")
         try await Task.sleep(until: quietStart, clock: .continuous)
         let seqBeforeQuiet = try audit.lastSeq()
         let quiet = try await Self.daemonCPU(of: daemon.pid) {

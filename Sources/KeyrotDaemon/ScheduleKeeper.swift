@@ -13,22 +13,22 @@ public final class ScheduleKeeper: Sendable {
     private let clock: any WallClock
     private let wake: WakeSignal
     /// A pthread mutex (`NIOLockedValueBox`), not `Synchronization.Mutex`, whose futex ThreadSanitizer cannot see.
-    private let state = NIOLockedValueBox(State.unplanned)
+    private let state = NIOLockedValueBox(State())
 
     /// Where the schedule is: not read yet (or dropped by a reload), being read, or current.
-    private enum State {
-        case unplanned
-        /// Being read from the store; the changes committed meanwhile, to put in it once it is read.
-        case planning([CommittedChange])
-        case planned(RotationSchedule)
+    ///
+    /// - Important: A struct of optionals, not an enum with payloads: such an enum keeps its case in the spare bits
+    ///   of its payload's pointers, which LeakSanitizer then cannot follow, and reports the schedule as leaked.
+    private struct State {
+        /// The current schedule; nil when not read yet, or dropped by a reload.
+        var schedule: RotationSchedule?
+        /// While the schedule is being read from the store: the changes committed meanwhile, to put in it then.
+        var missed: [CommittedChange]?
 
-        /// Runs `body` on the planned schedule in place (never on a copy: with many workspaces a copy is costly).
+        /// Runs `body` on the current schedule in place (never on a copy: with many workspaces a copy is costly).
         mutating func withPlanned<T>(_ body: (inout RotationSchedule) -> T) -> T? {
-            guard case .planned(var schedule) = self else { return nil }
-            self = .unplanned  // lets go of the enum's reference, so `schedule` is the only one and changes in place
-            let result = body(&schedule)
-            self = .planned(schedule)
-            return result
+            guard schedule != nil else { return nil }
+            return body(&schedule!)
         }
     }
 
@@ -41,7 +41,7 @@ public final class ScheduleKeeper: Sendable {
 
     /// Drops the schedule, so the next use reads every workspace again, and wakes the scheduler.
     public func replanFully() {
-        state.withLockedValue { $0 = .unplanned }
+        state.withLockedValue { $0 = State() }
         wake.signal()
     }
 
@@ -51,15 +51,13 @@ public final class ScheduleKeeper: Sendable {
     func withSchedule<T: Sendable>(_ body: (inout RotationSchedule) -> T) throws(StoreError) -> T {
         let planned = state.withLockedValue { state -> T? in
             if let result = state.withPlanned(body) { return result }
-            if case .unplanned = state { state = .planning([]) }
+            if state.missed == nil { state.missed = [] }
             return nil
         }
         if let planned { return planned }
         let snapshot: (policies: [WorkspaceName: WorkspacePolicy], liveKeys: [KeyRecord], order: UInt64)
         do throws(StoreError) { snapshot = try store.scheduleSnapshot() } catch {
-            state.withLockedValue { state in
-                if case .planning = state { state = .unplanned }
-            }
+            state.withLockedValue { $0.missed = nil }
             throw error
         }
         let now = clock.now()
@@ -71,13 +69,12 @@ public final class ScheduleKeeper: Sendable {
         )
         return state.withLockedValue { state in
             if let result = state.withPlanned(body) { return result }  // another reader planned it first
-            guard case .planning(let missed) = state else {
-                state = .unplanned  // a reload asked for a newer plan meanwhile: this one serves this call only
-                return body(&schedule)
+            guard let missed = state.missed else {
+                return body(&schedule)  // a reload asked for a newer plan meanwhile: this one serves this call only
             }
             for change in missed { schedule.update(change.workspace, order: change.order, now: now) }
             let result = body(&schedule)
-            state = .planned(schedule)
+            state = State(schedule: schedule, missed: nil)
             return result
         }
     }
@@ -86,10 +83,8 @@ public final class ScheduleKeeper: Sendable {
     func apply(_ change: CommittedChange) {
         let now = clock.now()
         let moved = state.withLockedValue { state -> Bool in
-            if case .planning(var missed) = state {
-                state = .unplanned
-                missed.append(change)
-                state = .planning(missed)
+            if state.schedule == nil {
+                state.missed?.append(change)  // kept only while the schedule is being read
                 return false
             }
             return state.withPlanned { schedule in

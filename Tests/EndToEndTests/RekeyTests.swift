@@ -26,7 +26,7 @@ import Glibc
             }
             try #require(created, "keyrotd did not come up: \(daemon.log)")
             daemon.send(SIGTERM)
-            try #require(try await daemon.waitForExit(timeout: 10) == 0)
+            try #require(try await daemon.waitForExit(timeout: 10) == 0, "log: \(daemon.log)")
         }
 
         static func writeKey(_ path: String) throws {

@@ -72,19 +72,18 @@ public final class ControlServer<Answerer: VarlinkService>: Service, Sendable {
         defer { if case .path(let path) = endpoint { unlink(path) } }
         logger.info("control socket listening", metadata: ["keyrot.socket": "\(endpoint)"])
         await onListening()
-        await withTaskCancellationHandler {
-            await withGracefulShutdownHandler {
-                try? await listener.closeFuture.get()
-            } onGracefulShutdown: {
-                listener.close(promise: nil)
-            }
-        } onCancel: {
-            listener.close(promise: nil)
-        }
-        // Every connection finishes what it has, within the drain; a peer that stopped reading is closed then.
+        // Waiting on the listener's close future from this task would bridge a NIO thread to Swift's concurrency
+        // runtime in a way ThreadSanitizer cannot see; graceful shutdown (or cancellation) is awaited instead.
+        try? await gracefulShutdown()
+        listener.close(promise: nil)
+        // Every connection finishes what it has, within the drain; a peer that stopped reading is closed then. Their
+        // count is polled (no future awaited here either), for at most the drain and a little more.
         let open = connections.withLockedValue { Array($0.channels.values) }
         for channel in open { channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent()) }
-        for channel in open { try? await channel.closeFuture.get() }
+        let giveUp = NIODeadline.now() + Self.shutdownDrain + .seconds(1)
+        while !Task.isCancelled, connections.withLockedValue({ !$0.channels.isEmpty }), NIODeadline.now() < giveUp {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
     }
 
     private func bind() async throws -> any Channel {

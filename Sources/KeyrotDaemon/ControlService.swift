@@ -3,7 +3,7 @@ import KeyrotControl
 import KeyrotCore
 import KeyrotStore
 import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Answers `io.keyrotd` calls: checks that the peer may make the call, carries out the intention against the
 /// store or the token service, and turns domain errors into the interface's errors.
@@ -190,14 +190,14 @@ final class PeerGroups: Sendable {
         var gid: UInt32
     }
 
-    private let cache = Mutex<[Identity: (groups: Set<UInt32>, at: ContinuousClock.Instant)]>([:])
+    private let cache = NIOLockedValueBox<[Identity: (groups: Set<UInt32>, at: ContinuousClock.Instant)]>([:])
 
     func of(_ peer: PeerCredentials) -> Set<UInt32> {
         let identity = Identity(uid: peer.uid, gid: peer.gid)
         let now = ContinuousClock.now
-        if let cached = cache.withLock({ $0[identity] }), now - cached.at < .seconds(60) { return cached.groups }
+        if let cached = cache.withLockedValue({ $0[identity] }), now - cached.at < .seconds(60) { return cached.groups }
         let groups = UserDatabase.groupIDs(ofUser: peer.uid, primaryGroup: peer.gid)
-        cache.withLock { $0[identity] = (groups, now) }
+        cache.withLockedValue { $0[identity] = (groups, now) }
         return groups
     }
 }

@@ -5,9 +5,9 @@ import KeyrotCrypto
 import KeyrotStore
 import KeyrotSystemd
 import Logging
+import NIOConcurrencyHelpers
 import NIOPosix
 import ServiceLifecycle
-import Synchronization
 import UnixSignals
 
 /// The composition root: resolves state directory, configuration and master key, opens the store, makes the
@@ -37,7 +37,7 @@ public final class Daemon: Sendable {
     let logger: Logger
     let wake = WakeSignal()
     /// One reload at a time (SIGHUP and `Reload` calls may cross).
-    private let reloads = Mutex(())
+    private let reloads = NIOLockedValueBox(())
     /// Held for the daemon's life: one keyrotd per state directory.
     private let lock: StateDirectoryLock
 
@@ -231,7 +231,7 @@ public final class Daemon: Sendable {
     /// - Returns: nil when the new configuration is in force, else why it was rejected.
     @discardableResult
     public func reload() -> String? {
-        reloads.withLock { _ in reloadNow() }
+        reloads.withLockedValue { _ in reloadNow() }
     }
 
     private func reloadNow() -> String? {

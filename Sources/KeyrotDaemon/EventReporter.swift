@@ -1,7 +1,7 @@
 import KeyrotCore
 import KeyrotSystemd
 import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Tells the operator what happened: each ``DaemonEvent`` goes to the journal as a structured entry with its
 /// `MESSAGE_ID`, and to the log.
@@ -38,7 +38,7 @@ public final class EventReporter: Sendable {
     let logger: Logger
     let journal: JournalUse
     let clock: any WallClock
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     public init(logger: Logger, clock: any WallClock, journal: JournalUse) {
         self.logger = logger
@@ -55,7 +55,7 @@ public final class EventReporter: Sendable {
     public func report(_ event: DaemonEvent) {
         var event = event
         let now = clock.now()
-        let allowed = state.withLock { state -> Bool in
+        let allowed = state.withLockedValue { state -> Bool in
             if let seq = event.auditSeq, let hash = event.auditHash {
                 state.noteHead(seq: seq, hash: hash)
             } else if event.auditHash == nil {
@@ -73,7 +73,7 @@ public final class EventReporter: Sendable {
         if journal != .off {
             let result = Journal.send(event.journalEntry)
             if result < 0 {
-                let first = state.withLock { state in
+                let first = state.withLockedValue { state in
                     defer { state.journalUnreachableNoted = true }
                     return !state.journalUnreachableNoted
                 }
@@ -93,7 +93,7 @@ public final class EventReporter: Sendable {
     /// Makes `hash` (of audit row `seq`) the chain head that later non-audit events carry, unless a newer one is
     /// known.
     public func noteChainHead(seq: Int64, hash: String) {
-        state.withLock { $0.noteHead(seq: seq, hash: hash) }
+        state.withLockedValue { $0.noteHead(seq: seq, hash: hash) }
     }
 }
 

@@ -1,6 +1,6 @@
 import KeyrotCore
 import KeyrotSystemd
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// What the daemon tells its service manager through sd_notify: `READY=1` once it serves, a `STATUS=` line kept
 /// current from the schedule and the store's health, `WATCHDOG=1` only while healthy, `RELOADING=1` and
@@ -32,18 +32,18 @@ public final class ServiceStatus: Sendable {
     public static let migrationAllowance = Duration.seconds(300)
 
     let notifier: SystemdNotifier
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     public init(notifier: SystemdNotifier = SystemdNotifier()) {
         self.notifier = notifier
     }
 
     /// The `STATUS=` line as it stands.
-    public var line: String { state.withLock { $0.line } }
+    public var line: String { state.withLockedValue { $0.line } }
 
     /// What the store's last health check found wrong; nil while it is healthy (or not checked: without a
     /// watchdog).
-    public var storeProblem: String? { state.withLock { $0.unhealthy } }
+    public var storeProblem: String? { state.withLockedValue { $0.unhealthy } }
 
     /// The schedule in a few words: `3 workspaces; next rotation acme in 29d 23h`.
     public static func summary(workspaces: Int, next: RotationSchedule.ScheduledRotation?, now: Timestamp) -> String {
@@ -85,7 +85,7 @@ public final class ServiceStatus: Sendable {
     /// `RELOADING=1`: the configuration is being read again.
     public func reloading() {
         notifier.reloading(status: "reloading the configuration")
-        state.withLock { $0.sent = nil }
+        state.withLockedValue { $0.sent = nil }
     }
 
     /// `READY=1` after a reload; `rejected` says why the new configuration was refused, if it was.
@@ -95,7 +95,7 @@ public final class ServiceStatus: Sendable {
 
     /// `STOPPING=1`: graceful shutdown has begun.
     public func stopping() {
-        state.withLock { state in
+        state.withLockedValue { state in
             state.stopping = true
             state.sent = state.line
         }
@@ -104,7 +104,7 @@ public final class ServiceStatus: Sendable {
 
     /// Applies `change`, then sends `READY=1` with the status line.
     private func announceReady(_ change: (inout State) -> Void) {
-        let line = state.withLock { state in
+        let line = state.withLockedValue { state in
             change(&state)
             state.sent = state.line
             return state.line
@@ -114,7 +114,7 @@ public final class ServiceStatus: Sendable {
 
     /// Applies `change` and sends the status line if it changed.
     private func update(_ change: (inout State) -> Void) {
-        let line = state.withLock { state -> String? in
+        let line = state.withLockedValue { state -> String? in
             change(&state)
             guard !state.stopping, state.line != state.sent else { return nil }
             state.sent = state.line

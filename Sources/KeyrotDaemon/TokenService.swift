@@ -2,7 +2,7 @@ import Foundation
 import KeyrotCore
 import KeyrotCrypto
 import KeyrotStore
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Signs tokens with a workspace's active key and verifies them against its verifying keys, keeping each
 /// workspace's keys unsealed in memory until the store changes that workspace.
@@ -27,7 +27,7 @@ public final class TokenService: Sendable {
 
     private let store: KeyStore
     let masterKey: MasterKey
-    private let cache = Mutex<[WorkspaceName: Unsealed]>([:])
+    private let cache = NIOLockedValueBox<[WorkspaceName: Unsealed]>([:])
 
     public init(store: KeyStore, masterKey: MasterKey) {
         self.store = store
@@ -145,7 +145,9 @@ public final class TokenService: Sendable {
     /// The workspace's keys from the cache, if the store has not written since they were read.
     private func cachedKeys(of workspace: WorkspaceName) -> Unsealed? {
         let revision = store.revision(of: workspace)
-        guard let cached = cache.withLock({ $0[workspace] }), cached.keys.revision == revision else { return nil }
+        guard let cached = cache.withLockedValue({ $0[workspace] }), cached.keys.revision == revision else {
+            return nil
+        }
         return cached
     }
 
@@ -171,7 +173,7 @@ public final class TokenService: Sendable {
             knownHeaders: knownHeaders,
             signingHeader: keys.ring.signingKey.map(TokenRules.headerSegment(for:))
         )
-        cache.withLock { $0[workspace] = unsealed }
+        cache.withLockedValue { $0[workspace] = unsealed }
         return unsealed
     }
 }

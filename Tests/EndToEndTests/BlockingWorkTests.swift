@@ -58,7 +58,8 @@ import Testing
 
         let pings = daemon.pings(after: loadStarted).map(\.arrived).filter { $0 <= loadEnded }
         let gap = NotifyListener.Message.longestGap([loadStarted] + pings + [loadEnded])
-        #expect(rotated >= 20, "the load must be real: \(rotated) rotations")
+        // A sanitized daemon beside the rest of the suite gets through a few rotations in 4 s, a plain one hundreds.
+        #expect(rotated >= (Sanitizer.active == nil ? 20 : 2), "the load must be real: \(rotated) rotations")
         // Pings are due every 0.5 s; systemd's patience ends at 1 s.
         #expect(gap < .milliseconds(Int64(Sanitizer.limit(900))), "longest gap between pings \(gap)")
         let p99 = latencies[latencies.count * 99 / 100]

@@ -72,6 +72,10 @@ public final class ControlServer<Answerer: VarlinkService>: Service, Sendable {
         defer { if case .path(let path) = endpoint { unlink(path) } }
         logger.info("control socket listening", metadata: ["keyrot.socket": "\(endpoint)"])
         await onListening()
+        // READY means ready: a connection waiting in the socket (one systemd accepted for us, say) is served only now.
+        listener.setOption(.autoRead, value: true).whenFailure { [logger] error in
+            logger.error("the control socket cannot accept connections", metadata: ["keyrot.error": "\(error)"])
+        }
         // Waiting on the listener's close future from this task would bridge a NIO thread to Swift's concurrency
         // runtime in a way ThreadSanitizer cannot see; graceful shutdown (or cancellation) is awaited instead.
         try? await gracefulShutdown()
@@ -89,6 +93,7 @@ public final class ControlServer<Answerer: VarlinkService>: Service, Sendable {
     private func bind() async throws -> any Channel {
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.autoRead, value: false)  // accepting starts once `onListening` has run
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 64 * 1024))
             .childChannelInitializer { [self] channel in
                 PeerCredentials.of(channel).flatMapThrowing { peer in try self.admit(channel, peer: peer) }

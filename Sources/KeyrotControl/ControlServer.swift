@@ -79,13 +79,18 @@ public final class ControlServer<Answerer: VarlinkService>: Service, Sendable {
         // Waiting on the listener's close future from this task would bridge a NIO thread to Swift's concurrency
         // runtime in a way ThreadSanitizer cannot see; graceful shutdown (or cancellation) is awaited instead.
         try? await gracefulShutdown()
+        let listenerClosed = NIOLockedValueBox(false)
+        listener.closeFuture.whenComplete { _ in listenerClosed.withLockedValue { $0 = true } }
         listener.close(promise: nil)
-        // Every connection finishes what it has, within the drain; a peer that stopped reading is closed then. Their
-        // count is polled (no future awaited here either), for at most the drain and a little more.
+        // Every connection finishes what it has, within the drain; a peer that stopped reading is closed then. The
+        // listener's and the connections' closing is polled (no future awaited here either), for at most the drain
+        // and a little more: run() returns once they are closed, so the process never exits while they close.
         let open = connections.withLockedValue { Array($0.channels.values) }
         for channel in open { channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent()) }
         let giveUp = NIODeadline.now() + Self.shutdownDrain + .seconds(1)
-        while !Task.isCancelled, connections.withLockedValue({ !$0.channels.isEmpty }), NIODeadline.now() < giveUp {
+        while !Task.isCancelled, NIODeadline.now() < giveUp,
+            connections.withLockedValue({ !$0.channels.isEmpty }) || !listenerClosed.withLockedValue({ $0 })
+        {
             try? await Task.sleep(for: .milliseconds(10))
         }
     }

@@ -25,6 +25,7 @@ let package = Package(
         // System libraries: a module map and a tiny shim each.
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "CLinux"),
 
         // The pure core: no I/O, time is a parameter.
         .target(
@@ -34,7 +35,7 @@ let package = Package(
         ),
 
         // Adapters, each owning one foreign system.
-        .target(name: "KeyrotCrypto", dependencies: ["KeyrotCore", "COpenSSL"], swiftSettings: strict),
+        .target(name: "KeyrotCrypto", dependencies: ["KeyrotCore", "COpenSSL", "CLinux"], swiftSettings: strict),
         .target(
             name: "KeyrotStore",
             dependencies: ["KeyrotCore", .product(name: "GRDB", package: "GRDB.swift")],
@@ -81,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "keyrotd",
             dependencies: [
-                "KeyrotDaemon", "KeyrotSystemd",
+                "KeyrotDaemon", "KeyrotSystemd", "KeyrotCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -90,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "keyrotctl",
             dependencies: [
-                "KeyrotControl",
+                "KeyrotControl", "CLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

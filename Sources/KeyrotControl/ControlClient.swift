@@ -1,4 +1,5 @@
 import Foundation
+import KeyrotCore
 import NIOCore
 import NIOPosix
 
@@ -41,13 +42,16 @@ public struct ControlClient: ~Copyable {
         }
     }
 
-    /// Connects to the socket at `path` on `group`, runs `body` with the connection, and closes it.
+    /// Connects to the socket at `path` on `group`, checks that `trust` allows the process listening there, runs
+    /// `body` with the connection, and closes it. Nothing is sent to a server `trust` does not allow.
     ///
     /// - Throws: ``ControlClientError/unreachable(path:reason:)`` or ``ControlClientError/permissionDenied(path:)``
-    ///   if no connection can be made; whatever `body` throws.
+    ///   if no connection can be made, ``ControlClientError/untrustedServer(path:uid:name:)`` if it is not to be
+    ///   used; whatever `body` throws.
     public static func withConnection<Result: Sendable>(
         to path: String,
         on group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        trusting trust: ServerTrust = .invokingUser,
         _ body: (inout ControlClient) async throws -> Result
     ) async throws -> Result {
         let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
@@ -69,6 +73,14 @@ public struct ControlClient: ~Copyable {
             throw ControlClientError.unreachable(path: path, reason: "\(error)")
         }
         return try await channel.executeThenClose { inbound, outbound in
+            let server = try await PeerCredentials.of(channel.channel).get()
+            guard trust.trusts(serverUID: server.uid) else {
+                throw ControlClientError.untrustedServer(
+                    path: path,
+                    uid: server.uid,
+                    name: UserDatabase.userName(of: server.uid)
+                )
+            }
             var client = ControlClient(inbound: inbound.makeAsyncIterator(), outbound: outbound)
             return try await body(&client)
         }
@@ -127,6 +139,7 @@ public struct ControlClient: ~Copyable {
 public enum ControlClientError: Error, Equatable, CustomStringConvertible {
     case unreachable(path: String, reason: String)
     case permissionDenied(path: String)
+    case untrustedServer(path: String, uid: UInt32, name: String?)
     case closedByDaemon
     case unreadableReply
 
@@ -134,6 +147,9 @@ public enum ControlClientError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .unreachable(let path, let reason): "cannot reach keyrotd at \(path): \(reason)"
         case .permissionDenied(let path): "no permission to connect to \(path)"
+        case .untrustedServer(let path, let uid, let name):
+            "the socket \(path) is served by uid \(uid)\(name.map { " (\($0))" } ?? ""), not by root, keyrotd's user "
+                + "or you: nothing was sent to it"
         case .closedByDaemon: "keyrotd closed the connection without replying"
         case .unreadableReply: "keyrotd's reply could not be read"
         }

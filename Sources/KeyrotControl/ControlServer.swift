@@ -1,4 +1,5 @@
 import Foundation
+import KeyrotCore
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -27,6 +28,7 @@ public final class ControlServer<Answerer: VarlinkService>: Service, Sendable {
     let limits: ControlLimits
     let logger: Logger
     let pool: NIOThreadPool
+    let denials: DenialLog
     let onListening: @Sendable () async -> Void
     /// The open connections, and how many each uid holds. A pthread mutex (`NIOLockedValueBox`) rather than
     /// `Synchronization.Mutex`, whose futex-based lock ThreadSanitizer cannot see: under a connection flood it
@@ -43,6 +45,8 @@ public final class ControlServer<Answerer: VarlinkService>: Service, Sendable {
     static var shutdownDrain: TimeAmount { .seconds(2) }
 
     /// - Parameter pool: the threads that answer calls that may block (a started pool, shut down by its owner).
+    /// - Parameter denials: where refused connections are logged (the service logs its denied calls there too, so
+    ///   that one budget a peer covers both); by default one of the server's own, on the system clock.
     public init(
         endpoint: Endpoint,
         service: Answerer,
@@ -50,6 +54,7 @@ public final class ControlServer<Answerer: VarlinkService>: Service, Sendable {
         limits: ControlLimits = ControlLimits(),
         pool: NIOThreadPool,
         logger: Logger,
+        denials: DenialLog? = nil,
         onListening: @escaping @Sendable () async -> Void = {}
     ) {
         self.endpoint = endpoint
@@ -58,6 +63,7 @@ public final class ControlServer<Answerer: VarlinkService>: Service, Sendable {
         self.limits = limits
         self.pool = pool
         self.logger = logger
+        self.denials = denials ?? DenialLog(logger: logger) { Timestamp(secondsSinceEpoch: Int64(time(nil))) }
         self.onListening = onListening
     }
 
@@ -76,6 +82,10 @@ public final class ControlServer<Answerer: VarlinkService>: Service, Sendable {
         listener.setOption(.autoRead, value: true).whenFailure { [logger] error in
             logger.error("the control socket cannot accept connections", metadata: ["keyrot.error": "\(error)"])
         }
+        let reportHeldBack = listener.eventLoop.scheduleRepeatedTask(initialDelay: .minutes(1), delay: .minutes(1)) {
+            [denials] _ in denials.reportHeldBack()
+        }
+        defer { reportHeldBack.cancel() }
         // Waiting on the listener's close future from this task would bridge a NIO thread to Swift's concurrency
         // runtime in a way ThreadSanitizer cannot see; graceful shutdown (or cancellation) is awaited instead.
         try? await gracefulShutdown()
@@ -129,10 +139,7 @@ public final class ControlServer<Answerer: VarlinkService>: Service, Sendable {
         }
         let pipeline = channel.pipeline.syncOperations
         if let refusal = refusal(active: active, fromPeer: fromPeer, uid: peer.uid) {
-            logger.warning(
-                "control connection refused",
-                metadata: ["keyrot.peer": "\(peer)", "keyrot.reason": "\(refusal)"]
-            )
+            denials.warning("control connection refused", peer: peer, metadata: ["keyrot.reason": "\(refusal)"])
             channel.writeAndFlush(VarlinkReply.error(.connectionRefused(refusal)).bytes).whenComplete { _ in
                 channel.close(promise: nil)
             }

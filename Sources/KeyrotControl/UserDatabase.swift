@@ -2,7 +2,8 @@
 import Glibc
 #endif
 
-/// The system's users and groups (NSS: `/etc/passwd`, `/etc/group`, ...), to know which groups a peer belongs to.
+/// The system's users and groups (NSS: `/etc/passwd`, `/etc/group`, ...): the gids of configured group names, the
+/// uid of keyrotd's system user, the names of peers.
 public enum UserDatabase {
     /// The gid of the group called `name`, or nil if there is none.
     public static func groupID(named name: String) -> UInt32? {
@@ -12,8 +13,16 @@ public enum UserDatabase {
         return found && result != nil ? group.gr_gid : nil
     }
 
-    /// The groups of the user with `uid`: its primary group `gid` and every supplementary group of its account.
-    public static func groupIDs(ofUser uid: UInt32, primaryGroup gid: UInt32) -> Set<UInt32> {
+    /// The uid of the user called `name`, or nil if there is none.
+    public static func userID(named name: String) -> UInt32? {
+        var passwd = Glibc.passwd()
+        var result: UnsafeMutablePointer<Glibc.passwd>?
+        let found = withGrowingBuffer { buffer, size in getpwnam_r(name, &passwd, buffer, size, &result) }
+        return found && result != nil ? passwd.pw_uid : nil
+    }
+
+    /// The name of the user with `uid`, or nil if it has none.
+    public static func userName(of uid: UInt32) -> String? {
         var passwd = Glibc.passwd()
         var result: UnsafeMutablePointer<Glibc.passwd>?
         var name: String?
@@ -22,14 +31,7 @@ public enum UserDatabase {
             if status == 0, result != nil, let pointer = passwd.pw_name { name = String(cString: pointer) }
             return status
         }
-        guard found, let name else { return [gid] }
-        var count: Int32 = 64
-        var groups = [gid_t](repeating: 0, count: Int(count))
-        if getgrouplist(name, gid, &groups, &count) < 0 {
-            groups = [gid_t](repeating: 0, count: Int(count))
-            guard getgrouplist(name, gid, &groups, &count) >= 0 else { return [gid] }
-        }
-        return Set(groups.prefix(Int(count))).union([gid])
+        return found ? name : nil
     }
 
     /// Calls a `*_r` lookup with a buffer that doubles (from 16 KiB to 16 MiB) while it answers `ERANGE`; whether

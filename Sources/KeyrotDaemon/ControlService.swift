@@ -3,7 +3,6 @@ import KeyrotControl
 import KeyrotCore
 import KeyrotStore
 import Logging
-import NIOConcurrencyHelpers
 
 /// Answers `io.keyrotd` calls: checks that the peer may make the call, carries out the intention against the
 /// store or the token service, and turns domain errors into the interface's errors.
@@ -21,7 +20,7 @@ public struct ControlService: VarlinkService {
     let reload: @Sendable () -> String?
     let serviceStatus: ServiceStatus
     let logger: Logger
-    private let groups = PeerGroups()
+    let denials: DenialLog
 
     /// - Parameter schedule: the deadlines `Status` reports the next rotation from.
     /// - Parameter status: the status line `Status` reports.
@@ -35,6 +34,7 @@ public struct ControlService: VarlinkService {
         events: EventReporter,
         status: ServiceStatus,
         logger: Logger,
+        denials: DenialLog,
         reload: @escaping @Sendable () -> String?
     ) {
         self.store = store
@@ -45,6 +45,7 @@ public struct ControlService: VarlinkService {
         self.events = events
         self.serviceStatus = status
         self.logger = logger
+        self.denials = denials
         self.reload = reload
     }
 
@@ -121,11 +122,8 @@ public struct ControlService: VarlinkService {
     /// Fails unless the peer is an administrator.
     func requireAdministrator(_ request: Request) throws(VarlinkError) {
         let peer = request.peer
-        guard access.isAdministrator(uid: peer.uid, groupIDs: groups.of(peer)) else {
-            logger.warning(
-                "control call denied",
-                metadata: ["keyrot.method": "\(request.method)", "keyrot.peer": "\(peer)"]
-            )
+        guard access.isAdministrator(uid: peer.uid, groupIDs: peer.groupIDs) else {
+            denials.warning("control call denied", peer: peer, metadata: ["keyrot.method": "\(request.method)"])
             throw .permissionDenied(method: request.method, uid: peer.uid)
         }
     }
@@ -141,7 +139,7 @@ public struct ControlService: VarlinkService {
         } catch StoreError.refused(.workspaceNotFound(let name)) {
             try request.requireBlocking()
             // Only administrators learn which workspaces exist.
-            guard access.isAdministrator(uid: peer.uid, groupIDs: groups.of(peer)) else {
+            guard access.isAdministrator(uid: peer.uid, groupIDs: peer.groupIDs) else {
                 throw VarlinkError.permissionDenied(method: request.method, uid: peer.uid)
             }
             throw KeyrotError.workspaceNotFound(name)
@@ -159,17 +157,15 @@ public struct ControlService: VarlinkService {
         guard
             access.maySign(
                 uid: peer.uid,
-                groupIDs: groups.of(peer),
+                groupIDs: peer.groupIDs,
                 signerUIDs: signerUIDs,
                 signerGroupIDs: signerGroupIDs
             )
         else {
-            logger.warning(
+            denials.warning(
                 "control call denied",
-                metadata: [
-                    "keyrot.method": "\(request.method)", "keyrot.peer": "\(peer)",
-                    "keyrot.workspace": "\(workspace)",
-                ]
+                peer: peer,
+                metadata: ["keyrot.method": "\(request.method)", "keyrot.workspace": "\(workspace)"]
             )
             throw VarlinkError.permissionDenied(method: request.method, uid: peer.uid)
         }
@@ -179,25 +175,5 @@ public struct ControlService: VarlinkService {
         do { return try WorkspaceName(text) } catch {
             throw VarlinkError("io.keyrotd.WorkspaceNotFound", ["workspace": .string(text)])
         }
-    }
-}
-
-/// The groups of each peer (uid and the gid it connected with), looked up in the user database at most once a
-/// minute.
-final class PeerGroups: Sendable {
-    private struct Identity: Hashable {
-        var uid: UInt32
-        var gid: UInt32
-    }
-
-    private let cache = NIOLockedValueBox<[Identity: (groups: Set<UInt32>, at: ContinuousClock.Instant)]>([:])
-
-    func of(_ peer: PeerCredentials) -> Set<UInt32> {
-        let identity = Identity(uid: peer.uid, gid: peer.gid)
-        let now = ContinuousClock.now
-        if let cached = cache.withLockedValue({ $0[identity] }), now - cached.at < .seconds(60) { return cached.groups }
-        let groups = UserDatabase.groupIDs(ofUser: peer.uid, primaryGroup: peer.gid)
-        cache.withLockedValue { $0[identity] = (groups, now) }
-        return groups
     }
 }

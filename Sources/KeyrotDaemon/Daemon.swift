@@ -89,6 +89,7 @@ public final class Daemon: Sendable {
             }
         }
         try Self.makeDirectory(stateDirectory, mode: 0o700)
+        try Self.requirePrivateStateDirectory(stateDirectory)
         lock = try StateDirectoryLock(directory: stateDirectory)
         if options.inheritedSocket == nil {
             try Self.makeDirectory((socketPath as NSString).deletingLastPathComponent, mode: 0o755)
@@ -134,6 +135,7 @@ public final class Daemon: Sendable {
     /// scheduler makes its first pass (so the status line and the scheduler do not read every workspace at once).
     public func services(onListening: @escaping @Sendable () -> Void = {}) -> [any Service] {
         let serving = WakeSignal()
+        let denials = DenialLog(logger: logger) { [clock] in clock.now() }
         let control = ControlService(
             store: store,
             tokens: tokens,
@@ -143,6 +145,7 @@ public final class Daemon: Sendable {
             events: events,
             status: status,
             logger: logger,
+            denials: denials,
             reload: { [self] in reload() }
         )
         let server = ControlServer(
@@ -157,6 +160,7 @@ public final class Daemon: Sendable {
             limits: configuration.controlLimits,
             pool: blockingWork,
             logger: logger,
+            denials: denials,
             onListening: { [self] in
                 // A first read of the whole schedule, and a journal entry: not on the cooperative pool.
                 try? await blockingWork.runIfActive { [self] in
@@ -346,6 +350,28 @@ public final class Daemon: Sendable {
             )
         } catch {
             throw .stateDirectory(path: path, problem: "cannot create it (\(Self.reason(error)))")
+        }
+    }
+
+    /// Fails unless ``KeyrotCore/PrivacyRules`` allow the state directory's mode; then makes the database's files
+    /// that exist the owner's alone too (a database copied in with a looser mode).
+    static func requirePrivateStateDirectory(_ path: String) throws(DaemonError) {
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            throw .stateDirectory(path: path, problem: String(cString: strerror(errno)))
+        }
+        if let problem = PrivacyRules.problem(
+            with: .stateDirectory,
+            at: path,
+            mode: status.st_mode,
+            ownerUID: status.st_uid,
+            processUID: geteuid()
+        ) {
+            throw .notPrivate(path: path, problem: problem)
+        }
+        let database = databasePath(in: path)
+        for file in [database, database + "-wal", database + "-shm"] where stat(file, &status) == 0 {
+            if status.st_mode & 0o077 != 0 { chmod(file, 0o600) }
         }
     }
 

@@ -12,6 +12,9 @@ public enum DaemonError: Error, Equatable, Sendable, CustomStringConvertible {
     case databaseRefused(String)
     /// The state directory cannot be created or used.
     case stateDirectory(path: String, problem: String)
+    /// A master key file or the state directory is open to other users, or a master key file has a stranger for
+    /// its owner.
+    case notPrivate(path: String, problem: String)
     /// The database cannot be opened or written (permissions, a full disk, I/O errors).
     case storage(path: String, problem: String)
     /// The socket systemd handed over cannot serve as the control socket.
@@ -26,7 +29,9 @@ public enum DaemonError: Error, Equatable, Sendable, CustomStringConvertible {
     /// (EX_TEMPFAIL) for a state directory another process is using.
     public var exitCode: Int32 {
         switch self {
-        case .configuration, .masterKeyMissing, .masterKeyInvalid, .databaseRefused, .inheritedSocket, .rekey: 78
+        case .configuration, .masterKeyMissing, .masterKeyInvalid, .notPrivate, .databaseRefused, .inheritedSocket,
+            .rekey:
+            78
         case .stateDirectory: 73
         case .storage: 74
         case .stateDirectoryInUse: 75
@@ -45,6 +50,8 @@ public enum DaemonError: Error, Equatable, Sendable, CustomStringConvertible {
             message
         case .stateDirectory(let path, let problem):
             "state directory \(path): \(problem)"
+        case .notPrivate(let path, let problem):
+            "\(path) is not private enough to hold keyrotd's secrets: \(problem)"
         case .storage(let path, let problem):
             "database \(path): \(problem)"
         case .inheritedSocket(let message), .rekey(let message):

@@ -1,4 +1,5 @@
 import Foundation
+import KeyrotCore
 import KeyrotCrypto
 
 #if canImport(Glibc)
@@ -10,13 +11,26 @@ import Glibc
 ///
 /// - Important: The bytes go straight from `read(2)` into ``KeyrotCrypto/SecretBytes``; no other copy is made.
 enum MasterKeyFile {
-    /// Loads the key at `path`.
+    /// Loads the key at `path`, once ``KeyrotCore/PrivacyRules`` allow its mode and owner.
     static func load(path: String) throws(DaemonError) -> MasterKey {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw .masterKeyInvalid(path: path, problem: String(cString: strerror(errno)))
         }
         defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else {
+            throw .masterKeyInvalid(path: path, problem: String(cString: strerror(errno)))
+        }
+        if let problem = PrivacyRules.problem(
+            with: .masterKeyFile,
+            at: path,
+            mode: status.st_mode,
+            ownerUID: status.st_uid,
+            processUID: geteuid()
+        ) {
+            throw .notPrivate(path: path, problem: problem)
+        }
         let limit = 66
         var length = 0
         var readError: Int32 = 0

@@ -41,6 +41,7 @@ public enum MasterKeyRotation {
         guard FileManager.default.fileExists(atPath: databasePath) else {
             throw .rekey("no database at \(databasePath): check --state-dir (or --dev)")
         }
+        try Daemon.requirePrivateStateDirectory(stateDirectory)
         let lock = try StateDirectoryLock(directory: stateDirectory)
         defer { withExtendedLifetime(lock) {} }
         let old = try Daemon.loadMasterKey(options, stateDirectory: stateDirectory, logger: logger, generate: false)

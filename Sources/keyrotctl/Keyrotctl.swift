@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLinux
 import Foundation
 
 /// `keyrotctl`: commands keyrotd over its control socket.
@@ -20,6 +21,8 @@ struct Keyrotctl: AsyncParsableCommand {
     /// Accepts the global options before the command too (`keyrotctl --socket PATH status`), as documented:
     /// every command declares them, so they are moved behind the command's name before parsing.
     static func main() async {
+        // An imported secret passes through keyrotctl's memory: no core dump of it.
+        keyrot_set_undumpable()
         await main(Self.movingGlobalOptionsLast(Array(CommandLine.arguments.dropFirst())))
     }
 

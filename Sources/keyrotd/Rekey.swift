@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KeyrotCrypto
 import KeyrotDaemon
 import Logging
 
@@ -21,6 +22,7 @@ struct Rekey: ParsableCommand {
     var newMasterKeyFile: String
 
     func run() throws {
+        SecretProcess.harden()
         let level = state.logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KeyrotCrypto
 import KeyrotDaemon
 import KeyrotSystemd
 import Logging
@@ -24,6 +25,7 @@ struct Serve: AsyncParsableCommand {
     var socket: String?
 
     func run() async throws {
+        SecretProcess.harden()
         let level = state.logLevel
         // Under systemd with StandardError=journal, log lines go to the journal as structured entries.
         let logsToJournal = JournalStream.standardErrorIsJournal(environment: ProcessInfo.processInfo.environment)

@@ -1,0 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import KeyrotCore
+
+extension ServerTrust {
+    /// The invoking user's own uid, root, and the `keyrotd` system user if there is one.
+    public static var invokingUser: ServerTrust {
+        ServerTrust(invokingUID: getuid(), daemonUID: UserDatabase.userID(named: "keyrotd"))
+    }
+}

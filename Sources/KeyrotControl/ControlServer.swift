@@ -85,7 +85,10 @@ public final class ControlServer<Answerer: VarlinkService>: Service, Sendable {
         let reportHeldBack = listener.eventLoop.scheduleRepeatedTask(initialDelay: .minutes(1), delay: .minutes(1)) {
             [denials] _ in denials.reportHeldBack()
         }
-        defer { reportHeldBack.cancel() }
+        defer {
+            reportHeldBack.cancel()
+            denials.reportHeldBack(all: true)
+        }
         // Waiting on the listener's close future from this task would bridge a NIO thread to Swift's concurrency
         // runtime in a way ThreadSanitizer cannot see; graceful shutdown (or cancellation) is awaited instead.
         try? await gracefulShutdown()

@@ -2,12 +2,13 @@ import KeyrotCore
 import Logging
 import NIOConcurrencyHelpers
 
-/// Logs denied calls and refused connections, at most a few a minute for each peer uid (``RepeatBudget``): one
+/// Logs denied calls and refused connections, at most a few a minute of each for each peer uid (``RepeatBudget``): one
 /// peer repeating a refused call could otherwise fill the journal's rate limit for the unit, and journald would
 /// then drop everything keyrotd logs, its audit events included. What is held back is counted, and said: by the
-/// next entry logged for that peer, or by ``reportHeldBack()``, which the control server calls every minute.
+/// next entry logged for that peer, or by ``reportHeldBack(all:)``, which the control server calls every minute and
+/// when it stops.
 public final class DenialLog: Sendable {
-    /// Entries logged for one peer uid in a minute.
+    /// Entries of one message logged for one peer uid in a minute.
     public static let allowedPerMinute = 5
 
     private let logger: Logger
@@ -21,7 +22,7 @@ public final class DenialLog: Sendable {
 
     /// Logs `message` (a warning) about `peer`, unless its uid has had its share this minute.
     public func warning(_ message: String, peer: PeerCredentials, metadata: Logger.Metadata) {
-        let verdict = budget.withLockedValue { $0.admit(Self.subject(peer.uid), at: now()) }
+        let verdict = budget.withLockedValue { $0.admit("\(message), uid \(peer.uid)", at: now()) }
         guard case .pass(let heldBack) = verdict else { return }
         var metadata = metadata
         metadata["keyrot.peer"] = "\(peer)"
@@ -29,16 +30,18 @@ public final class DenialLog: Sendable {
         logger.warning("\(message)", metadata: metadata)
     }
 
-    /// Says, for each peer whose minute has ended, how many of its entries were held back.
-    public func reportHeldBack() {
-        let ended = budget.withLockedValue { $0.endedWindows(at: now()) }
+    /// Says, for each peer whose minute has ended (every peer, when `all`: at shutdown), how many of its entries
+    /// were held back.
+    public func reportHeldBack(all: Bool = false) {
+        let ended = budget.withLockedValue { budget in
+            let now = now()
+            return budget.endedWindows(at: all ? now + budget.interval : now)
+        }
         for held in ended {
             logger.warning(
-                "\(held.count) more denied calls or refused connections from \(held.subject) were not logged",
+                "\(held.count) more entries \"\(held.subject)\" were not logged",
                 metadata: ["keyrot.suppressed": "\(held.count)"]
             )
         }
     }
-
-    private static func subject(_ uid: UInt32) -> String { "uid \(uid)" }
 }

@@ -1,7 +1,8 @@
+import KeyrotCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import KeyrotCore
 
 extension ServerTrust {
     /// The invoking user's own uid, root, and the `keyrotd` system user if there is one.

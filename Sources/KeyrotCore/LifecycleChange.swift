@@ -19,6 +19,15 @@ public enum LifecycleChange: Hashable, Sendable {
     case markLeaked(keyID: String)
     /// A grace key whose window has closed verifies no more; its material is destroyed.
     case retire(keyID: String)
+
+    /// Whether the change destroys a key's material: then the store must leave no copy of it in any of its files
+    /// (a write-ahead log keeps old pages until it is checkpointed and truncated).
+    public var destroysMaterial: Bool {
+        switch self {
+        case .revoke, .retire: true
+        case .createWorkspace, .setPolicy, .insertKey, .activate, .demoteToGrace, .markLeaked: false
+        }
+    }
 }
 
 /// A key to add, and where its material comes from.

@@ -76,6 +76,14 @@ public enum MasterKeyRotation {
                 )
                 outcome.resealed = resealed
                 outcome.entry = entry
+                if store.isPurgePending {
+                    logger.warning(
+                        """
+                        a reader kept the write-ahead log (keyrotd.db-wal), which may hold keys sealed under the old \
+                        master key, from being truncated: keyrotd truncates it when it next starts
+                        """
+                    )
+                }
             }
         } catch {
             switch error {

@@ -16,7 +16,8 @@ extension KeyStore {
 
     /// Proves the store still works at `now`: the database file is still the one opened, its directory can take
     /// new files (SQLite's `-wal` and `-shm`), and a commit goes through — it overwrites the `heartbeat` row
-    /// with `now` and `pid` in a transaction of its own.
+    /// with `now` and `pid` in a transaction of its own. A purge of destroyed material that a reader held up is
+    /// tried again.
     ///
     /// The heartbeat changes nothing a reader caches: no ``revision(of:)`` moves.
     /// - Throws: ``StoreError/databaseFileGone(path:)``, ``StoreError/databaseFileReplaced(path:)``,
@@ -40,5 +41,6 @@ extension KeyStore {
         } catch {
             throw .cannotCommit(path: path, problem: StoreError(error).description)
         }
+        if isPurgePending { purgeDestroyedMaterial() }
     }
 }

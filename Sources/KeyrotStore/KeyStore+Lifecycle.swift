@@ -49,6 +49,7 @@ extension KeyStore {
             // Counted inside the writer, which runs one transaction at a time: the order is the order of commits.
             return LifecycleOutcome(decision: decision, entries: entries, order: nextCommitOrder())
         }
+        if outcome.decision.changes.contains(where: \.destroysMaterial) { purgeDestroyedMaterial() }
         if !outcome.decision.isEmpty {
             notifyObservers(CommittedChange(workspace: outcome.decision.result, order: outcome.order))
         }

@@ -5,7 +5,8 @@ import KeyrotCore
 extension KeyStore {
     /// Re-seals every key that still has material, and the master-key canary, under a new master key, and
     /// appends a `master_key_rotated` audit row, all in one transaction: a crash leaves every blob under the old
-    /// key or every blob under the new one.
+    /// key or every blob under the new one. Then no file of the database keeps a blob sealed under the old key, unless
+    /// ``isPurgePending`` says a reader prevented it.
     ///
     /// - Important: This store was opened with the old master key's sealer; once this returns, close it and open
     ///   the database with the new master key.
@@ -15,7 +16,7 @@ extension KeyStore {
         actor: AuditActor,
         at now: Timestamp
     ) throws(StoreError) -> (resealed: Int, entry: AuditEntry) {
-        try write(.wholeStore) { db in
+        let outcome = try write(.wholeStore) { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: """
@@ -45,5 +46,8 @@ extension KeyStore {
             )
             return (rows.count, entry)
         }
+        // The blobs sealed under the old key are destroyed material too.
+        purgeDestroyedMaterial()
+        return outcome
     }
 }

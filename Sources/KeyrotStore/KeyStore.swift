@@ -20,6 +20,10 @@ public final class KeyStore: Sendable {
     let fileIdentity: FileIdentity
     /// Numbers the lifecycle's transactions in the order they commit (see ``commitOrder``).
     let commits = Atomic<UInt64>(1)
+    /// How long a connection waits for another's lock before it gives up.
+    static let busyTimeoutMilliseconds = 5000
+    /// Set while destroyed key material may still be in the write-ahead log (see `purgeDestroyedMaterial`).
+    let purgePending = Atomic<Bool>(false)
     let observers = Locked<[@Sendable (CommittedChange) -> Void]>([])
     /// Counts the write transactions this store has run (committed or not).
     private let writes = Atomic<UInt64>(0)
@@ -100,7 +104,7 @@ public final class KeyStore: Sendable {
         willMigrate: @escaping @Sendable (_ fileName: String) -> Void
     ) throws {
         var configuration = Configuration()
-        configuration.busyMode = .timeout(5)
+        configuration.busyMode = .timeout(Double(Self.busyTimeoutMilliseconds) / 1000)
         configuration.prepareDatabase { db in
             db.add(function: Self.sqlFunction(sha3: sha3))
             try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON")
@@ -148,6 +152,8 @@ public final class KeyStore: Sendable {
                 )
             }
         }
+        // Whatever an earlier run left in the write-ahead log (a crash before its purge) goes now.
+        purgeDestroyedMaterial()
     }
 
     /// The embedded migrations, in file order; each also records its checksum in `schema_migrations` and sets

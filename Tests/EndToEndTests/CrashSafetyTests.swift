@@ -44,8 +44,10 @@ import Glibc
         let directory = try TemporaryDirectory(inMemory: true)
         defer { directory.remove() }
         try Self.configuration.write(toFile: directory.path("keyrotd.toml"), atomically: true, encoding: .utf8)
-        try Data(random.draw { generator in (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) } })
-            .write(to: URL(fileURLWithPath: directory.path("mk")))
+        try PrivateFile.write(
+            Data(random.draw { generator in (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) } }),
+            to: directory.path("mk")
+        )
         let socketPath = directory.path("c.sock")
         let database = directory.path("state/keyrotd.db")
         let arguments = [

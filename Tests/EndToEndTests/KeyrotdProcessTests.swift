@@ -148,7 +148,7 @@ import Glibc
         // The content of every table (the file itself may change: a checkpoint moves committed WAL frames in).
         let contentBefore = try shell(".sha3sum", directory)
 
-        try Data(repeating: 9, count: 32).write(to: URL(fileURLWithPath: directory.path("other.key")))
+        try PrivateFile.write(Data(repeating: 9, count: 32), to: directory.path("other.key"))
         let result = try ProcessResult.run(
             DaemonProcess.builtBinary,
             arguments + ["--master-key-file", directory.path("other.key")]

@@ -15,6 +15,7 @@ final class NotifiedDaemon: Sendable {
 
     var stateDirectory: String { directory.path("state") }
     let socket: String
+    let clientLauncher: [String]
     var database: String { directory.path("state/keyrotd.db") }
     var configurationFile: String { directory.path("keyrotd.toml") }
 
@@ -23,6 +24,8 @@ final class NotifiedDaemon: Sendable {
     ///     start the daemon in a prepared environment (a private mount namespace, say).
     ///   - socketBesideState: put the control socket in the test's directory rather than in the state directory
     ///     (which the launcher may hide from the test, behind a mount of its own).
+    ///   - clientLauncher: a command that runs keyrotctl's command line given after it (as the daemon's user, say:
+    ///     keyrotctl talks only to a server of its own user, root or keyrotd's).
     ///   - onMessage: runs on the listener's thread as each message arrives.
     init(
         configuration: String,
@@ -30,10 +33,12 @@ final class NotifiedDaemon: Sendable {
         directory: TemporaryDirectory? = nil,
         launcher: [String] = [],
         socketBesideState: Bool = false,
+        clientLauncher: [String] = [],
         onMessage: @escaping @Sendable (NotifyListener.Message) -> Void = { _ in }
     ) throws {
         let directory = try directory ?? TemporaryDirectory()
         self.directory = directory
+        self.clientLauncher = clientLauncher
         socket = directory.path(socketBesideState ? "control.sock" : "state/control.sock")
         try configuration.write(toFile: directory.path("keyrotd.toml"), atomically: true, encoding: .utf8)
         listener = try NotifyListener(path: directory.path("notify"), onMessage: onMessage)
@@ -69,7 +74,8 @@ final class NotifiedDaemon: Sendable {
 
     /// Runs keyrotctl against this daemon.
     func ctl(_ arguments: [String], input: String = "") throws -> ProcessResult {
-        try ProcessResult.run(DaemonProcess.builtControlBinary, ["--socket", socket] + arguments, input: input)
+        let command = clientLauncher + [DaemonProcess.builtControlBinary, "--socket", socket] + arguments
+        return try ProcessResult.run(command[0], Array(command.dropFirst()), input: input)
     }
 
     func shell(_ sql: String) throws -> String {

@@ -30,7 +30,7 @@ import Glibc
         }
 
         static func writeKey(_ path: String) throws {
-            try Data((0..<32).map { _ in UInt8.random(in: 0...255) }).write(to: URL(fileURLWithPath: path))
+            try PrivateFile.write(Data((0..<32).map { _ in UInt8.random(in: 0...255) }), to: path)
         }
 
         func serve(masterKey: String, log: String) throws -> DaemonProcess {

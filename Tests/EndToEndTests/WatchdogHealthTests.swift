@@ -104,14 +104,19 @@ import Glibc
     func pingsStopWhileTheStateDirectoryIsReadOnly() async throws {
         let directory = try TemporaryDirectory()
         let state = directory.path("state")
-        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: state,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
+        )
         // As root keyrotd could write anywhere: it runs as nobody, as it runs as keyrotd under systemd.
         #expect(chown(state, 65534, 65534) == 0)
         let daemon = try NotifiedDaemon(
             configuration: Self.configuration,
             watchdog: Self.watchdog * 2,
             directory: directory,
-            launcher: ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
+            launcher: ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"],
+            clientLauncher: ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
         )
         defer { directory.remove() }
         try await checkWatchdog(
@@ -126,7 +131,11 @@ import Glibc
     func pingsStopWhileTheDiskIsFull() async throws {
         let directory = try TemporaryDirectory()
         let state = directory.path("state")
-        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: state,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
+        )
         // A small file system of the daemon's own, in a mount namespace of its own: invisible to the test, so
         // the socket lives beside it and the database is read through nsenter.
         let daemon = try NotifiedDaemon(
@@ -135,7 +144,7 @@ import Glibc
             directory: directory,
             launcher: [
                 "/usr/bin/unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
-                "mount -t tmpfs -o size=2m tmpfs \"$0\" && exec \"$@\"", state,
+                "mount -t tmpfs -o size=2m,mode=0700 tmpfs \"$0\" && exec \"$@\"", state,
             ],
             socketBesideState: true
         )

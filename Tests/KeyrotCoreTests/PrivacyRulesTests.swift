@@ -3,13 +3,22 @@ import Testing
 
 @Suite struct PrivacyRulesTests {
     func keyFile(mode: UInt32, owner: UInt32, process: UInt32 = 998) -> String? {
-        PrivacyRules.problem(with: .masterKeyFile, at: "/etc/keyrotd/master-key", mode: mode, ownerUID: owner, processUID: process)
+        PrivacyRules.problem(
+            with: .masterKeyFile,
+            at: "/etc/keyrotd/master-key",
+            mode: mode,
+            ownerUID: owner,
+            processUID: process
+        )
     }
 
     @Test func aMasterKeyFileIsTheOwnersAloneAndTheOwnerIsRootOrKeyrotd() {
         #expect(keyFile(mode: 0o100600, owner: 0) == nil)
         #expect(keyFile(mode: 0o100400, owner: 998) == nil)
-        #expect(keyFile(mode: 0o100640, owner: 0) == "the file is open to other users (mode 0640): fix: chmod 600 /etc/keyrotd/master-key")
+        #expect(
+            keyFile(mode: 0o100640, owner: 0)
+                == "the file is open to other users (mode 0640): fix: chmod 600 /etc/keyrotd/master-key"
+        )
         #expect(keyFile(mode: 0o100604, owner: 0)?.contains("mode 0604") == true)
         #expect(keyFile(mode: 0o100620, owner: 998)?.contains("chmod 600") == true)
         #expect(
@@ -21,7 +30,13 @@ import Testing
 
     @Test func aStateDirectoryIsTheOwnersAlone() {
         let rules = { (mode: UInt32) in
-            PrivacyRules.problem(with: .stateDirectory, at: "/var/lib/keyrotd", mode: mode, ownerUID: 998, processUID: 998)
+            PrivacyRules.problem(
+                with: .stateDirectory,
+                at: "/var/lib/keyrotd",
+                mode: mode,
+                ownerUID: 998,
+                processUID: 998
+            )
         }
         #expect(rules(0o40700) == nil)
         #expect(rules(0o40500) == nil)

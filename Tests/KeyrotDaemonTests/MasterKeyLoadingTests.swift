@@ -53,11 +53,7 @@ import Testing
         let fixture = try DaemonFixture()
         let credentials = fixture.directory.path("credentials")
         try FileManager.default.createDirectory(atPath: credentials, withIntermediateDirectories: true)
-        try (String(repeating: "ab", count: 32) + "\n").write(
-            toFile: credentials + "/master-key",
-            atomically: true,
-            encoding: .utf8
-        )
+        try PrivateFile.write(Data((String(repeating: "ab", count: 32) + "\n").utf8), to: credentials + "/master-key")
         let options = DaemonOptions(
             stateDirectory: fixture.stateDirectory,
             configurationFile: try fixture.configurationFile(),
@@ -66,7 +62,7 @@ import Testing
         )
         _ = try Daemon(options: options, clock: fixture.clock, logger: fixture.logger)
         // The same key in raw form opens the same database.
-        try Data(repeating: 0xAB, count: 32).write(to: URL(fileURLWithPath: credentials + "/master-key"))
+        try PrivateFile.write(Data(repeating: 0xAB, count: 32), to: credentials + "/master-key")
         _ = try Daemon(options: options, clock: fixture.clock, logger: fixture.logger)
         #expect(try fixture.shell("SELECT count(*) FROM workspaces") == "1")
     }
@@ -77,7 +73,7 @@ import Testing
     func aMalformedMasterKeyFileIsRefused(contents: Data) throws {
         let fixture = try DaemonFixture()
         let keyFile = fixture.directory.path("bad.key")
-        try contents.write(to: URL(fileURLWithPath: keyFile))
+        try PrivateFile.write(contents, to: keyFile)
         #expect {
             try Daemon(
                 options: DaemonOptions(
@@ -100,7 +96,7 @@ import Testing
         _ = try fixture.startDevelopmentDaemon()
         let before = try fixture.shell("SELECT count(*) FROM audit_log; SELECT count(*) FROM keys")
         let wrongKey = fixture.directory.path("wrong.key")
-        try Data(repeating: 7, count: 32).write(to: URL(fileURLWithPath: wrongKey))
+        try PrivateFile.write(Data(repeating: 7, count: 32), to: wrongKey)
         #expect {
             try Daemon(
                 options: DaemonOptions(

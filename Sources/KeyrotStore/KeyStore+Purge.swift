@@ -1,0 +1,28 @@
+import GRDB
+
+extension KeyStore {
+    /// Leaves no copy of destroyed key material in any file of the database. Deleted content in the database file
+    /// is overwritten with zeros as it is freed (`secure_delete`), but the write-ahead log keeps the old images of
+    /// every page it carried, the key's sealed blob among them, until it is checkpointed; so it is checkpointed
+    /// into the database and truncated to nothing.
+    ///
+    /// A reader holding an older snapshot for over a second (an auditor's long `sqlite3` session) keeps the
+    /// log from being truncated: then ``isPurgePending`` says so and ``checkHealth(at:pid:)`` tries again.
+    func purgeDestroyedMaterial() {
+        do {
+            try pool.writeWithoutTransaction { db in
+                // Waiting for readers holds up every write: a second, not the store's usual five.
+                try db.execute(sql: "PRAGMA busy_timeout = 1000")
+                defer { try? db.execute(sql: "PRAGMA busy_timeout = \(KeyStore.busyTimeoutMilliseconds)") }
+                _ = try db.checkpoint(.truncate)
+            }
+            purgePending.store(false, ordering: .releasing)
+        } catch {
+            purgePending.store(true, ordering: .releasing)
+        }
+    }
+
+    /// Whether destroyed key material may still be in the write-ahead log, its truncation having been kept
+    /// from completing by a reader.
+    public var isPurgePending: Bool { purgePending.load(ordering: .acquiring) }
+}

@@ -14,4 +14,18 @@ public struct KeyRing: Sendable {
     public func key(withID keyID: String) -> KeyRecord? {
         keys.first { $0.keyID == keyID }
     }
+
+    /// The ring with the keys in `keyIDs` revoked: what a revocation the store has not taken yet means meanwhile
+    /// (``PendingRevocations``): they verify nothing, and sign nothing.
+    public func revoking(_ keyIDs: Set<String>) -> KeyRing {
+        guard !keyIDs.isEmpty else { return self }
+        return KeyRing(
+            keys: keys.map { key in
+                guard keyIDs.contains(key.keyID) else { return key }
+                var revoked = key
+                revoked.state = .revoked
+                return revoked
+            }
+        )
+    }
 }

@@ -21,15 +21,7 @@ extension KeyStore {
         sealImported: ((_ keyID: String) throws -> Data)? = nil
     ) throws(StoreError) -> LifecycleOutcome {
         let outcome = try write(.workspace(name)) { db in
-            let current = try db.workspaceState(named: name)
-            var lookupError: (any Error)?
-            let decision = try KeyLifecycle.decide(request, for: name, current: current?.state, at: now) { keyID in
-                do { return try db.keyIDExists(keyID) } catch {
-                    lookupError = error
-                    return true
-                }
-            }
-            if let lookupError { throw lookupError }
+            let (current, decision) = try Self.decide(request, on: name, at: now, in: db)
             var workspaceID = current?.id
             for change in decision.changes {
                 try apply(change, workspace: name, id: &workspaceID, at: now, sealImported: sealImported, in: db)
@@ -54,6 +46,35 @@ extension KeyStore {
             notifyObservers(CommittedChange(workspace: outcome.decision.result, order: outcome.order))
         }
         return outcome
+    }
+
+    /// What `request` would do to the workspace as it is stored now, read without writing: so a refusal (a key
+    /// that does not exist, or is revoked already) is known even while the store cannot take a change.
+    public func decision(
+        for request: LifecycleRequest,
+        on name: WorkspaceName,
+        at now: Timestamp
+    ) throws(StoreError) -> LifecycleDecision {
+        try read { db in try Self.decide(request, on: name, at: now, in: db).decision }
+    }
+
+    /// Reads the workspace in `db` and asks the lifecycle what `request` does to it.
+    private static func decide(
+        _ request: LifecycleRequest,
+        on name: WorkspaceName,
+        at now: Timestamp,
+        in db: Database
+    ) throws -> (current: (id: Int64, state: WorkspaceState)?, decision: LifecycleDecision) {
+        let current = try db.workspaceState(named: name)
+        var lookupError: (any Error)?
+        let decision = try KeyLifecycle.decide(request, for: name, current: current?.state, at: now) { keyID in
+            do { return try db.keyIDExists(keyID) } catch {
+                lookupError = error
+                return true
+            }
+        }
+        if let lookupError { throw lookupError }
+        return (current, decision)
     }
 
     private func apply(

@@ -6,13 +6,14 @@ extension KeyStore {
     /// every page it carried, the key's sealed blob among them, until it is checkpointed; so it is checkpointed
     /// into the database and truncated to nothing.
     ///
-    /// A reader holding an older snapshot for over a second (an auditor's long `sqlite3` session) keeps the
-    /// log from being truncated: then ``isPurgePending`` says so and ``checkHealth(at:pid:)`` tries again.
+    /// A reader in the log (a token check's read, an auditor's `sqlite3` session) keeps it from being truncated: then
+    /// ``isPurgePending`` says so and ``checkHealth(at:pid:)``, every few seconds, tries again.
     func purgeDestroyedMaterial() {
         do {
             try pool.writeWithoutTransaction { db in
-                // Waiting for readers holds up every write: a second, not the store's usual five.
-                try db.execute(sql: "PRAGMA busy_timeout = 1000")
+                // Waiting for readers would hold up every write (readers must never stall a rotation): with a
+                // reader in the log, the truncation fails at once and waits for the next health check.
+                try db.execute(sql: "PRAGMA busy_timeout = 0")
                 defer { try? db.execute(sql: "PRAGMA busy_timeout = \(KeyStore.busyTimeoutMilliseconds)") }
                 _ = try db.checkpoint(.truncate)
             }

@@ -283,6 +283,18 @@ public enum KeyrotAPI {
         }
     }
 
+    /// The reply to `FlagLeak` and `Revoke`: the audit rows, or, while the store cannot take the change, why the
+    /// revocation (already in force in memory) is not yet durable.
+    public struct RevocationResult: Codable, Hashable, Sendable {
+        public var entries: [AuditEntry]
+        public var not_durable: String?
+
+        public init(entries: [AuditEntry], not_durable: String? = nil) {
+            self.entries = entries
+            self.not_durable = not_durable
+        }
+    }
+
     public struct ImportKeyParameters: Codable, Hashable, Sendable {
         public var workspace: String
         /// Standard base64 of the secret's bytes.

@@ -37,30 +37,64 @@ extension ControlService {
 
     func flagLeak(_ parameters: KeyrotAPI.FlagLeakParameters, _ request: Request) throws -> VarlinkReply {
         try requireAdministrator(request)
-        try requireHealthyStore()
         let workspace = try workspaceName(parameters.workspace)
-        let entries = try store.flagLeak(
-            workspace,
-            keyID: parameters.key_id,
-            reason: parameters.reason,
-            at: request.now,
-            actor: request.actor
-        )
-        return changed(entries)
+        return try revocation(of: parameters.key_id, in: workspace, leaked: true, reason: parameters.reason, request) {
+            () throws(StoreError) in
+            try store.flagLeak(
+                workspace,
+                keyID: parameters.key_id,
+                reason: parameters.reason,
+                at: request.now,
+                actor: request.actor
+            )
+        }
     }
 
     func revoke(_ parameters: KeyrotAPI.RevokeParameters, _ request: Request) throws -> VarlinkReply {
         try requireAdministrator(request)
-        try requireHealthyStore()
         let workspace = try workspaceName(parameters.workspace)
-        let entries = try store.revoke(
-            workspace,
-            keyID: parameters.key_id,
-            reason: parameters.reason,
-            at: request.now,
-            actor: request.actor
-        )
-        return changed(entries)
+        return try revocation(of: parameters.key_id, in: workspace, leaked: false, reason: parameters.reason, request) {
+            () throws(StoreError) in
+            try store.revoke(
+                workspace,
+                keyID: parameters.key_id,
+                reason: parameters.reason,
+                at: request.now,
+                actor: request.actor
+            )
+        }
+    }
+
+    /// Stores a revocation with `store`; if the store cannot take it (unhealthy, a full disk), the revocation is
+    /// held in memory at once (``RevocationBacklog``) and the reply says it is not yet durable. A refusal (an
+    /// unknown key, one revoked already) is the caller's error either way.
+    private func revocation(
+        of keyID: String,
+        in workspace: WorkspaceName,
+        leaked: Bool,
+        reason: String?,
+        _ request: Request,
+        store: () throws(StoreError) -> [AuditEntry]
+    ) throws -> VarlinkReply {
+        do throws(StoreError) {
+            try requireHealthyStore()
+            let entries = try store()
+            events.report(entries)
+            return .parameters(KeyrotAPI.RevocationResult(entries: entries.map(KeyrotAPI.AuditEntry.init)))
+        } catch {
+            if case .refused = error { throw error }
+            let problem = error.description
+            try revocations.hold(
+                keyID: keyID,
+                of: workspace,
+                leaked: leaked,
+                reason: reason,
+                actor: request.actor,
+                at: request.now,
+                because: problem
+            )
+            return .parameters(KeyrotAPI.RevocationResult(entries: [], not_durable: problem))
+        }
     }
 
     func importKey(_ parameters: KeyrotAPI.ImportKeyParameters, _ request: Request) throws -> VarlinkReply {

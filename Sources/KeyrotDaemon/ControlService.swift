@@ -21,6 +21,7 @@ public struct ControlService: VarlinkService {
     let serviceStatus: ServiceStatus
     let logger: Logger
     let denials: DenialLog
+    let revocations: RevocationBacklog
 
     /// - Parameter schedule: the deadlines `Status` reports the next rotation from.
     /// - Parameter status: the status line `Status` reports.
@@ -35,6 +36,7 @@ public struct ControlService: VarlinkService {
         status: ServiceStatus,
         logger: Logger,
         denials: DenialLog,
+        revocations: RevocationBacklog,
         reload: @escaping @Sendable () -> String?
     ) {
         self.store = store
@@ -46,6 +48,7 @@ public struct ControlService: VarlinkService {
         self.serviceStatus = status
         self.logger = logger
         self.denials = denials
+        self.revocations = revocations
         self.reload = reload
     }
 

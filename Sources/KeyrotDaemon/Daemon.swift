@@ -20,6 +20,7 @@ import UnixSignals
 public final class Daemon: Sendable {
     public let store: KeyStore
     public let tokens: TokenService
+    public let revocations: RevocationBacklog
     /// The rotation schedule, kept current by every change the store commits.
     public let schedule: ScheduleKeeper
     /// The threads for work that may block (the database, user lookups, the journal, reading files): never Swift's
@@ -119,6 +120,15 @@ public final class Daemon: Sendable {
             }
         }
         tokens = TokenService(store: store, masterKey: masterKey)
+        revocations = RevocationBacklog(
+            runtimeDirectory: options.runtimeDirectory,
+            store: store,
+            tokens: tokens,
+            events: events,
+            status: status,
+            wake: wake,
+            logger: logger
+        )
         schedule = ScheduleKeeper(store: store, clock: clock, wake: wake)
         blockingWork.start()
         logger.info(
@@ -146,6 +156,7 @@ public final class Daemon: Sendable {
             status: status,
             logger: logger,
             denials: denials,
+            revocations: revocations,
             reload: { [self] in reload() }
         )
         let server = ControlServer(
@@ -185,6 +196,7 @@ public final class Daemon: Sendable {
             logger: logger,
             wake: wake,
             schedule: schedule,
+            revocations: revocations,
             events: events,
             status: status,
             watchdogInterval: options.watchdogInterval,

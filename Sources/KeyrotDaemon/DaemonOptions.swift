@@ -62,6 +62,12 @@ public struct DaemonOptions: Sendable {
         return Self.absolute(runtime) + "/control.sock"
     }
 
+    /// The runtime directory systemd made for the service (`$RUNTIME_DIRECTORY`, a tmpfs: `/run/keyrotd`), where
+    /// what must outlive a restart but not a reboot is kept; nil without one.
+    var runtimeDirectory: String? {
+        environment["RUNTIME_DIRECTORY"].flatMap { $0.split(separator: ":").first.map { Self.absolute(String($0)) } }
+    }
+
     private static func absolute(_ path: String) -> String {
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
         return (absolute as NSString).standardizingPath

@@ -21,6 +21,8 @@ public enum JournalEvent: String, CaseIterable, Sendable {
     case storeUnhealthy = "store_unhealthy"
     case storeRecovered = "store_recovered"
     case reloadFailed = "reload_failed"
+    case revocationPending = "revocation_pending"
+    case auditJournalMismatch = "audit_journal_mismatch"
     case started
     case stopping
 
@@ -41,16 +43,18 @@ public enum JournalEvent: String, CaseIterable, Sendable {
         case .storeUnhealthy: "7a04b1b4b7c84a29af698db7c5aea218"
         case .storeRecovered: "8a2e2aa8027f433f8353c624cfe7ba99"
         case .reloadFailed: "5feb38054aab41bfb3b0a92564d60eca"
+        case .revocationPending: "645f35bf89d146fbacc71a12a623e522"
+        case .auditJournalMismatch: "f953b2769d4e417c917fee3b8d0a1de3"
         case .started: "2a05f9e23b924aa9bc52d26664ecec37"
         case .stopping: "3f7d09c6003446ec86318ce1dd16590f"
         }
     }
 
-    /// How urgent it is: a leak is critical, a failure an error, a revoked key presented or an emergency a
+    /// How urgent it is: a leak, a revocation not yet durable and an audit log behind the journal are critical, a failure an error, a revoked key presented or an emergency a
     /// warning, routine changes notices.
     public var priority: JournalPriority {
         switch self {
-        case .leakFlagged: .critical
+        case .leakFlagged, .revocationPending, .auditJournalMismatch: .critical
         case .rotationFailed, .storeUnhealthy, .reloadFailed: .error
         case .emergencyRotated, .revoked, .revokedKeyPresented, .masterKeyRotated: .warning
         case .workspaceCreated, .workspaceUpdated, .keyImported, .rotated, .storeRecovered, .started, .stopping:

@@ -26,6 +26,7 @@ public struct RotationService: Service {
 
     let store: KeyStore
     let schedule: ScheduleKeeper
+    let revocations: RevocationBacklog?
     let clock: any WallClock
     let actor: AuditActor
     let logger: Logger
@@ -42,6 +43,7 @@ public struct RotationService: Service {
     ///   - events: where rotations and failures are reported (by default: the log only).
     ///   - status: what the service manager is told (by default: an unconnected status).
     ///   - schedule: the deadlines, shared with the status line (by default: a schedule of its own over `store`).
+    ///   - revocations: revocations the store could not take, which each pass tries again (none by default).
     ///   - watchdogInterval: how often to ping the watchdog, nil without one.
     ///   - startSignal: the first pass waits for it (the daemon signals it once `READY=1` is out, so start-up reads
     ///     the whole schedule once at a time, not twice at once); nil to start at once.
@@ -52,6 +54,7 @@ public struct RotationService: Service {
         logger: Logger,
         wake: WakeSignal = WakeSignal(),
         schedule: ScheduleKeeper? = nil,
+        revocations: RevocationBacklog? = nil,
         events: EventReporter? = nil,
         status: ServiceStatus = ServiceStatus(),
         watchdogInterval: Duration? = nil,
@@ -59,6 +62,7 @@ public struct RotationService: Service {
     ) {
         self.store = store
         self.schedule = schedule ?? ScheduleKeeper(store: store, clock: clock, wake: wake)
+        self.revocations = revocations
         self.clock = clock
         self.actor = actor
         self.logger = logger
@@ -155,6 +159,8 @@ public struct RotationService: Service {
     }
 
     private func performDueWork(at now: Timestamp, watchdog: inout Watchdog?) -> Pass {
+        // A revocation in force in memory only is the most urgent write there is; not into a store known broken.
+        if status.storeProblem == nil { revocations?.retryDue(at: now) }
         let due: [RotationSchedule.Action]
         do {
             due = try schedule.withSchedule { $0.takeDue(at: now) }
@@ -216,7 +222,8 @@ public struct RotationService: Service {
             )
         }
         // Nil only if a reload dropped the schedule and reading it again failed: the next pass reads it again.
-        let next = givenBack.map { $0.next ?? now + Self.idleDelay } ?? now + Self.retryDelay
+        var next = givenBack.map { $0.next ?? now + Self.idleDelay } ?? now + Self.retryDelay
+        if let attempt = revocations?.nextAttempt { next = min(next, max(attempt, now + .seconds(1))) }
         let pass = Pass(
             deadline: failure != nil ? min(next, now + Self.retryDelay) : next,
             workspaces: givenBack?.workspaces,

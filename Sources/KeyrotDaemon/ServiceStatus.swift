@@ -14,12 +14,14 @@ public final class ServiceStatus: Sendable {
         var unhealthy: String?
         var failingWork: String?
         var rejectedReload: String?
+        var pendingRevocations: String?
         var stopping = false
         var sent: String?
 
         var line: String {
             if stopping { return "stopping" }
             var parts: [String] = []
+            if let pendingRevocations { parts.append(pendingRevocations) }
             if let unhealthy { parts.append("store unhealthy, watchdog pings stopped: \(unhealthy)") }
             parts.append(schedule)
             if let failingWork { parts.append("scheduled work failing: \(failingWork)") }
@@ -80,6 +82,11 @@ public final class ServiceStatus: Sendable {
     /// The store failed its health check: no ping, and the status says why.
     public func unhealthy(_ problem: String) {
         update { $0.unhealthy = problem }
+    }
+
+    /// Which revocations are in force in memory only, as ``RevocationBacklog`` words it; nil when none.
+    public func revocationsPending(_ summary: String?) {
+        update { $0.pendingRevocations = summary }
     }
 
     /// `RELOADING=1`: the configuration is being read again.

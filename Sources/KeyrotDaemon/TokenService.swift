@@ -23,11 +23,15 @@ public final class TokenService: Sendable {
         let knownHeaders: [Substring: KnownHeader]
         /// The header segment of the signing key's tokens, made once.
         let signingHeader: String?
+        /// The keys refused in memory when this was made (``refuseInMemory(_:of:)``).
+        let refused: Set<String>
     }
 
     private let store: KeyStore
     let masterKey: MasterKey
     private let cache = NIOLockedValueBox<[WorkspaceName: Unsealed]>([:])
+    /// Keys revoked in memory only, by workspace, while the store cannot take their revocation.
+    private let refusals = NIOLockedValueBox<[WorkspaceName: Set<String>]>([:])
 
     public init(store: KeyStore, masterKey: MasterKey) {
         self.store = store
@@ -142,10 +146,21 @@ public final class TokenService: Sendable {
         try keys(of: workspace, mayBlock: mayBlock).keys.policy
     }
 
-    /// The workspace's keys from the cache, if the store has not written since they were read.
+    /// From now on, `keyIDs` (and no other key) of `workspace` are treated as revoked, whatever the store says:
+    /// a revocation the store could not take yet (``RevocationBacklog``). Their tokens are rejected and they
+    /// sign nothing.
+    public func refuseInMemory(_ keyIDs: Set<String>, of workspace: WorkspaceName) {
+        refusals.withLockedValue { $0[workspace] = keyIDs.isEmpty ? nil : keyIDs }
+    }
+
+    /// The workspace's keys from the cache, if the store has not written since they were read and no refusal in
+    /// memory changed since.
     private func cachedKeys(of workspace: WorkspaceName) -> Unsealed? {
         let revision = store.revision(of: workspace)
-        guard let cached = cache.withLockedValue({ $0[workspace] }), cached.keys.revision == revision else {
+        let refused = refusals.withLockedValue { $0[workspace] ?? [] }
+        guard let cached = cache.withLockedValue({ $0[workspace] }), cached.keys.revision == revision,
+            cached.refused == refused
+        else {
             return nil
         }
         return cached
@@ -156,22 +171,25 @@ public final class TokenService: Sendable {
     private func keys(of workspace: WorkspaceName, mayBlock: Bool) throws -> Unsealed {
         if let cached = cachedKeys(of: workspace) { return cached }
         guard mayBlock else { throw BlockingRequired() }
-        let keys = try store.workspaceKeys(of: workspace)
+        let refused = refusals.withLockedValue { $0[workspace] ?? [] }
+        var keys = try store.workspaceKeys(of: workspace)
+        keys.ring = keys.ring.revoking(refused)
         var macs: [String: HMACKey] = [:]
-        for key in keys.ring.keys {
+        for key in keys.ring.keys where !refused.contains(key.keyID) {
             guard let sealed = keys.sealedSecrets[key.keyID] else { continue }
             let secret = try masterKey.open(sealed, for: .key(workspace: workspace, keyID: key.keyID))
             macs[key.keyID] = try HMACKey(key.algorithm, key: secret)
         }
         var knownHeaders: [Substring: KnownHeader] = [:]
-        for key in keys.ring.keys where keys.sealedSecrets[key.keyID] != nil {
+        for key in keys.ring.keys where keys.sealedSecrets[key.keyID] != nil && !refused.contains(key.keyID) {
             knownHeaders[Substring(TokenRules.headerSegment(for: key))] = KnownHeader(for: key)
         }
         let unsealed = Unsealed(
             keys: keys,
             macs: macs,
             knownHeaders: knownHeaders,
-            signingHeader: keys.ring.signingKey.map(TokenRules.headerSegment(for:))
+            signingHeader: keys.ring.signingKey.map(TokenRules.headerSegment(for:)),
+            refused: refused
         )
         cache.withLockedValue { $0[workspace] = unsealed }
         return unsealed

@@ -55,8 +55,9 @@ struct FlagLeak: AsyncParsableCommand {
         let result = try await global.call(
             "FlagLeak",
             KeyrotAPI.FlagLeakParameters(workspace: workspace, key_id: keyID, reason: reason),
-            returning: KeyrotAPI.EntriesResult.self
+            returning: KeyrotAPI.RevocationResult.self
         )
+        failIfNotDurable(result, keyID: keyID)
         if !global.json { showEntries(result.entries) }
     }
 }
@@ -72,10 +73,23 @@ struct Revoke: AsyncParsableCommand {
         let result = try await global.call(
             "Revoke",
             KeyrotAPI.RevokeParameters(workspace: workspace, key_id: keyID, reason: reason),
-            returning: KeyrotAPI.EntriesResult.self
+            returning: KeyrotAPI.RevocationResult.self
         )
+        failIfNotDurable(result, keyID: keyID)
         if !global.json { showEntries(result.entries) }
     }
+}
+
+/// Ends a revocation that is in force in keyrotd's memory but not yet stored with exit 75 (EX_TEMPFAIL) and says
+/// so: the key is refused from now on, and keyrotd keeps trying to store the change.
+func failIfNotDurable(_ result: KeyrotAPI.RevocationResult, keyID: String) {
+    guard let problem = result.not_durable else { return }
+    fail(
+        "key \(keyID) is refused from now on (its tokens fail, it signs nothing), but the revocation is NOT YET "
+            + "DURABLE: keyrotd could not store it (\(problem)); it keeps trying, and systemctl status keyrotd "
+            + "says so until it is stored",
+        code: 75
+    )
 }
 
 struct KeyCommand: AsyncParsableCommand {

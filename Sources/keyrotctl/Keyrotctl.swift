@@ -10,7 +10,8 @@ struct Keyrotctl: AsyncParsableCommand {
         abstract: "Command keyrotd: rotate, flag leaks, sign and verify tokens, read the audit history.",
         discussion: """
             Exit codes: 0 success; 1 the daemon refused (or, for verify, the token is invalid); 64 usage;
-            69 keyrotd unreachable; 77 permission denied.
+            69 keyrotd unreachable, or its socket served by a stranger (nothing is sent); 74 keyrotd could not \
+            store the change; 75 a revocation in force but not yet stored (flag-leak, revoke); 77 permission denied.
             """,
         subcommands: [
             Status.self, WorkspaceCommand.self, Keys.self, Rotate.self, FlagLeak.self, Revoke.self, Sign.self,

@@ -26,6 +26,7 @@ final class NotifiedDaemon: Sendable {
     ///     (which the launcher may hide from the test, behind a mount of its own).
     ///   - clientLauncher: a command that runs keyrotctl's command line given after it (as the daemon's user, say:
     ///     keyrotctl talks only to a server of its own user, root or keyrotd's).
+    ///   - extra: variables set in the daemon's environment besides the notify socket's.
     ///   - onMessage: runs on the listener's thread as each message arrives.
     init(
         configuration: String,
@@ -34,6 +35,7 @@ final class NotifiedDaemon: Sendable {
         launcher: [String] = [],
         socketBesideState: Bool = false,
         clientLauncher: [String] = [],
+        environment extra: [String: String] = [:],
         onMessage: @escaping @Sendable (NotifyListener.Message) -> Void = { _ in }
     ) throws {
         let directory = try directory ?? TemporaryDirectory()
@@ -50,7 +52,7 @@ final class NotifiedDaemon: Sendable {
         process = try DaemonProcess(
             executable: "/bin/sh",
             arguments: NotifyListener.watchdogLauncher(command[0], Array(command.dropFirst())),
-            environment: listener.environment(watchdog: watchdog),
+            environment: listener.environment(watchdog: watchdog).merging(extra) { $1 },
             logFile: directory.path("log")
         )
     }

@@ -402,17 +402,37 @@ public enum KeyrotAPI {
         }
     }
 
+    public struct VerifyAuditParameters: Codable, Hashable, Sendable {
+        public var journal: Bool?
+
+        public init(journal: Bool? = nil) {
+            self.journal = journal
+        }
+    }
+
+    public struct JournalAudit: Codable, Hashable, Sendable {
+        public var hashes: Int
+        public var findings: [String]
+
+        public init(hashes: Int, findings: [String]) {
+            self.hashes = hashes
+            self.findings = findings
+        }
+    }
+
     public struct VerifyAuditResult: Codable, Hashable, Sendable {
         public var intact: Bool
         public var entries: Int
         public var breaks: [Int64]
         public var last_hash: String?
+        public var journal: JournalAudit?
 
-        public init(intact: Bool, entries: Int, breaks: [Int64], last_hash: String?) {
+        public init(intact: Bool, entries: Int, breaks: [Int64], last_hash: String?, journal: JournalAudit? = nil) {
             self.intact = intact
             self.entries = entries
             self.breaks = breaks
             self.last_hash = last_hash
+            self.journal = journal
         }
     }
 

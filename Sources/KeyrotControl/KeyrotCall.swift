@@ -12,7 +12,7 @@ public enum KeyrotCall: VarlinkMethods, Sendable {
     case getWorkspace(KeyrotAPI.NameParameters)
     case listKeys(KeyrotAPI.WorkspaceParameters)
     case history(KeyrotAPI.HistoryParameters)
-    case verifyAudit
+    case verifyAudit(KeyrotAPI.VerifyAuditParameters)
     case status
     case reload
 
@@ -30,7 +30,7 @@ public enum KeyrotCall: VarlinkMethods, Sendable {
         case "GetWorkspace": self = .getWorkspace(try .init(from: parameters))
         case "ListKeys": self = .listKeys(try .init(from: parameters))
         case "History": self = .history(try .init(from: parameters))
-        case "VerifyAudit": self = .verifyAudit
+        case "VerifyAudit": self = .verifyAudit(try .init(from: parameters))
         case "Status": self = .status
         case "Reload": self = .reload
         default: throw VarlinkError.methodNotFound("io.keyrotd.\(name)")

@@ -1,5 +1,6 @@
 import KeyrotControl
 import KeyrotCore
+import KeyrotSystemd
 
 extension ControlService {
     /// keyrotd's version, as `GetInfo` and `Status` report it.
@@ -13,16 +14,29 @@ extension ControlService {
         return .parameters(KeyrotAPI.EntriesResult(entries: entries.map(KeyrotAPI.AuditEntry.init)))
     }
 
-    func verifyAudit(_ request: Request) throws -> VarlinkReply {
+    func verifyAudit(_ parameters: KeyrotAPI.VerifyAuditParameters, _ request: Request) throws -> VarlinkReply {
         try requireAdministrator(request)
         let breaks = try store.auditChainBreaks()
         let last = try store.history(limit: 1).last
+        var journal: KeyrotAPI.JournalAudit?
+        if parameters.journal == true {
+            do {
+                let comparison = try JournalAuditComparison.compare(store)
+                journal = KeyrotAPI.JournalAudit(
+                    hashes: comparison.hashes,
+                    findings: comparison.findings.map(\.description)
+                )
+            } catch let error as SystemdError {
+                throw VarlinkError.internalError("\(error)")
+            }
+        }
         return .parameters(
             KeyrotAPI.VerifyAuditResult(
-                intact: breaks.isEmpty,
+                intact: breaks.isEmpty && journal?.findings.isEmpty != false,
                 entries: Int(last?.seq ?? 0),
                 breaks: breaks,
-                last_hash: last?.chainHash
+                last_hash: last?.chainHash,
+                journal: journal
             )
         )
     }

@@ -88,7 +88,7 @@ public struct ControlService: VarlinkService {
         case .getWorkspace(let parameters): try getWorkspace(parameters, request)
         case .listKeys(let parameters): try listKeys(parameters, request)
         case .history(let parameters): try history(parameters, request)
-        case .verifyAudit: try verifyAudit(request)
+        case .verifyAudit(let parameters): try verifyAudit(parameters, request)
         case .status: try status(request)
         case .reload: try reloadConfiguration(request)
         }

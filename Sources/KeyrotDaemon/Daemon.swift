@@ -37,6 +37,8 @@ public final class Daemon: Sendable {
     let clock: any WallClock
     let logger: Logger
     let wake = WakeSignal()
+    /// Signalled once keyrotd serves: the start-up comparison of the audit chain with the journal begins then.
+    let servingForAuditCheck = WakeSignal()
     /// One reload at a time (SIGHUP and `Reload` calls may cross).
     private let reloads = NIOLockedValueBox(())
     /// Held for the daemon's life: one keyrotd per state directory.
@@ -52,7 +54,12 @@ public final class Daemon: Sendable {
         self.options = options
         self.clock = clock
         self.logger = logger
-        events = EventReporter(logger: logger, clock: clock, journal: options.journal)
+        events = EventReporter(
+            logger: logger,
+            clock: clock,
+            journal: options.journal,
+            database: Self.databasePath(in: options.resolvedStateDirectory)
+        )
         let status = ServiceStatus()
         self.status = status
         stateDirectory = options.resolvedStateDirectory
@@ -187,6 +194,7 @@ public final class Daemon: Sendable {
                 }
                 onListening()
                 serving.signal()
+                servingForAuditCheck.signal()
             }
         )
         let rotation = RotationService(
@@ -217,6 +225,18 @@ public final class Daemon: Sendable {
         services.append(
             .init(service: ReloadOnHangup(hangups: hangups, pool: blockingWork, reload: { [self] in _ = reload() }))
         )
+        if options.journal != .off {
+            let check = StartupAuditCheck(
+                store: store,
+                events: events,
+                logger: logger,
+                pool: blockingWork,
+                serving: servingForAuditCheck
+            )
+            services.append(
+                .init(service: check, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore)
+            )
+        }
         services.append(
             .init(
                 service: ShutdownAnnouncer(status: status, events: events, pool: blockingWork),

@@ -19,6 +19,11 @@ public struct DaemonEvent: Hashable, Sendable {
     public var auditSeq: Int64?
     /// The audit chain's hash after this event: its own row's, or the newest row's at the time.
     public var auditHash: String?
+    /// The database whose chain ``auditHash`` is of (its path): what the journal's hashes are compared with.
+    public var database: String?
+
+    /// The journal field naming the database.
+    public static let databaseField = "KEYROTD_DATABASE"
 
     public init(
         _ kind: JournalEvent,
@@ -95,7 +100,7 @@ public struct DaemonEvent: Hashable, Sendable {
     public static let fieldNames: Set<String> = [
         "MESSAGE", "MESSAGE_ID", "PRIORITY", "SYSLOG_IDENTIFIER", "KEYROTD_EVENT", "KEYROTD_WORKSPACE",
         "KEYROTD_KEY_ID", "KEYROTD_PREVIOUS_KEY_ID", "KEYROTD_REASON", "KEYROTD_ACTOR_UID", "KEYROTD_ACTOR_PID",
-        "KEYROTD_AUDIT_SEQ", "KEYROTD_AUDIT_HASH",
+        "KEYROTD_AUDIT_SEQ", "KEYROTD_AUDIT_HASH", "KEYROTD_DATABASE",
     ]
 
     /// The `KEYROTD_*` fields, in a fixed order.
@@ -111,6 +116,7 @@ public struct DaemonEvent: Hashable, Sendable {
         }
         if let auditSeq { fields.append(("KEYROTD_AUDIT_SEQ", "\(auditSeq)")) }
         if let auditHash { fields.append(("KEYROTD_AUDIT_HASH", auditHash)) }
+        if let database { fields.append((Self.databaseField, database)) }
         return fields
     }
 }

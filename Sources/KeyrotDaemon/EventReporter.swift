@@ -38,12 +38,15 @@ public final class EventReporter: Sendable {
     let logger: Logger
     let journal: JournalUse
     let clock: any WallClock
+    /// The database the audit hashes are of, named on each event that carries one.
+    let database: String?
     private let state = NIOLockedValueBox(State())
 
-    public init(logger: Logger, clock: any WallClock, journal: JournalUse) {
+    public init(logger: Logger, clock: any WallClock, journal: JournalUse, database: String? = nil) {
         self.logger = logger
         self.clock = clock
         self.journal = journal
+        self.database = database
     }
 
     /// Reports each audit row (in order).
@@ -70,6 +73,7 @@ public final class EventReporter: Sendable {
             }
         }
         guard allowed else { return }
+        if event.auditHash != nil { event.database = database }
         if journal != .off {
             let result = Journal.send(event.journalEntry)
             if result < 0 {

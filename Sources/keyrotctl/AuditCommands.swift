@@ -58,26 +58,42 @@ struct AuditCommand: AsyncParsableCommand {
     struct VerifyChain: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "verify",
-            abstract: "Recompute the audit hash chain: exit 0 if intact, 1 if not."
+            abstract: "Recompute the audit hash chain: exit 0 if intact, 1 if not.",
+            discussion: """
+                The chain proves that no row between two others was changed, removed or inserted; it cannot show \
+                rows removed from its end, or a database replaced by an older copy. --journal also checks the \
+                audit hashes keyrotd sent to the journal (KEYROTD_AUDIT_HASH): each must be in the chain, in \
+                order, and the chain's head must not be behind the newest.
+                """
         )
         @OptionGroup var global: GlobalOptions
+        @Flag(help: "Also compare the chain with the audit hashes in the journal.") var journal = false
 
         func run() async throws {
             let result = try await global.call(
                 "VerifyAudit",
-                KeyrotAPI.Empty(),
+                KeyrotAPI.VerifyAuditParameters(journal: journal ? true : nil),
                 returning: KeyrotAPI.VerifyAuditResult.self
             )
-            if result.intact {
-                if !global.json { print("intact: \(result.entries) entries, last hash \(result.last_hash ?? "-")") }
-            } else {
-                if !global.json {
-                    print(
-                        "BROKEN at entries \(result.breaks.map(String.init).joined(separator: ", ")) of \(result.entries)"
-                    )
+            if !global.json {
+                if result.breaks.isEmpty {
+                    print("chain intact: \(result.entries) entries, last hash \(result.last_hash ?? "-")")
+                } else {
+                    let breaks = result.breaks.map(String.init).joined(separator: ", ")
+                    print("chain BROKEN at entries \(breaks) of \(result.entries)")
                 }
-                throw ExitCode(1)
+                if let journal = result.journal {
+                    if journal.findings.isEmpty {
+                        print(
+                            "journal: \(journal.hashes) audit hashes, all in the chain in order; the head is not behind"
+                        )
+                    } else {
+                        print("journal: \(journal.hashes) audit hashes; MISMATCH:")
+                        for finding in journal.findings { print("  \(finding)") }
+                    }
+                }
             }
+            if !result.intact { throw ExitCode(1) }
         }
     }
 }

@@ -1,0 +1,53 @@
+import KeyrotCore
+import KeyrotStore
+import Logging
+import NIOPosix
+import ServiceLifecycle
+
+/// Once keyrotd serves, compares its audit chain with the audit hashes it sent to the journal in earlier runs
+/// (``JournalAuditComparison``): a chain whose end was cut off, or a database replaced by an older copy, is
+/// reported as a critical `audit_journal_mismatch` event. It never holds up start-up, and finishes by itself.
+struct StartupAuditCheck: Service {
+    let store: KeyStore
+    let events: EventReporter
+    let logger: Logger
+    /// Where the check runs: it reads the journal's files and the database.
+    let pool: NIOThreadPool
+    /// Waited for first: the check starts once keyrotd serves.
+    let serving: WakeSignal
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown { try await check() }
+    }
+
+    private func check() async throws {
+        await serving.wait()
+        try Task.checkCancellation()
+        try await pool.runIfActive { [store, events, logger] in
+            do {
+                let (hashes, findings) = try JournalAuditComparison.compare(store)
+                guard !findings.isEmpty else {
+                    logger.info(
+                        "the audit chain matches the journal",
+                        metadata: ["keyrot.journal_hashes": "\(hashes)"]
+                    )
+                    return
+                }
+                let summary = findings.map(\.description).joined(separator: "; ")
+                events.report(
+                    DaemonEvent(
+                        .auditJournalMismatch,
+                        "the audit log does not match the journal (\(findings.count) of \(hashes) journal hashes "
+                            + "or its head): \(summary)",
+                        reason: summary
+                    )
+                )
+            } catch {
+                logger.warning(
+                    "the audit chain could not be compared with the journal",
+                    metadata: ["keyrot.error": "\(error)"]
+                )
+            }
+        }
+    }
+}

@@ -392,15 +392,7 @@ public final class Daemon: Sendable {
         guard stat(path, &status) == 0 else {
             throw .stateDirectory(path: path, problem: String(cString: strerror(errno)))
         }
-        if let problem = PrivacyRules.problem(
-            with: .stateDirectory,
-            at: path,
-            mode: status.st_mode,
-            ownerUID: status.st_uid,
-            processUID: geteuid()
-        ) {
-            throw .notPrivate(path: path, problem: problem)
-        }
+        try PrivacyRules.require(.stateDirectory, at: path, status)
         let database = databasePath(in: path)
         for file in [database, database + "-wal", database + "-shm"] where stat(file, &status) == 0 {
             if status.st_mode & 0o077 != 0 { chmod(file, 0o600) }

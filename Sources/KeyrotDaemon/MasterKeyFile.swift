@@ -22,15 +22,7 @@ enum MasterKeyFile {
         guard fstat(descriptor, &status) == 0 else {
             throw .masterKeyInvalid(path: path, problem: String(cString: strerror(errno)))
         }
-        if let problem = PrivacyRules.problem(
-            with: .masterKeyFile,
-            at: path,
-            mode: status.st_mode,
-            ownerUID: status.st_uid,
-            processUID: geteuid()
-        ) {
-            throw .notPrivate(path: path, problem: problem)
-        }
+        try PrivacyRules.require(.masterKeyFile, at: path, status)
         let limit = 66
         var length = 0
         var readError: Int32 = 0

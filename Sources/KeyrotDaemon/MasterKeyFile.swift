@@ -42,7 +42,7 @@ enum MasterKeyFile {
         guard readError == 0 else {
             throw .masterKeyInvalid(path: path, problem: "cannot read it: \(String(cString: strerror(readError)))")
         }
-        let problem = "expected 32 raw bytes or 64 hex digits (make one with: openssl rand 32 > FILE)"
+        let problem = "expected 32 raw bytes or 64 hex digits (make one with: (umask 077 && openssl rand -out FILE 32))"
         let key: SecretBytes? = raw.withUnsafeBytes { bytes in
             let content = bytes.prefix(length)
             if content.count == MasterKey.length { return SecretBytes(copying: content) }

@@ -48,7 +48,7 @@ public enum MasterKeyRotation {
         let new = try MasterKeyFile.load(path: newMasterKeyFile)
         guard !old.isSameKey(as: new) else {
             throw .rekey(
-                "the new master key in \(newMasterKeyFile) is the one in use: make a new one with openssl rand 32"
+                "the new master key in \(newMasterKeyFile) is the one in use: make a new one with (umask 077 && openssl rand -out FILE 32)"
             )
         }
         var outcome = Outcome()

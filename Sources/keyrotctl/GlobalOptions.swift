@@ -56,19 +56,19 @@ struct GlobalOptions: ParsableArguments {
             return result
         } catch let error as VarlinkError {
             if json { print(try Self.pretty(Self.errorJSON(error))) }
-            fail(Self.explain(error), code: Self.exitCode(for: error.name))
+            throw fail(Self.explain(error), code: Self.exitCode(for: error.name))
         } catch let error as ControlClientError {
             switch error {
             case .permissionDenied:
-                fail("\(error); ask an administrator to add you to keyrotd's group", code: 77)
+                throw fail("\(error); ask an administrator to add you to keyrotd's group", code: 77)
             case .unreachable:
-                fail(
+                throw fail(
                     "\(error); is keyrotd running? (systemctl status keyrotd, or keyrotd --dev) "
                         + "Choose another socket with --socket or $KEYROTD_SOCKET.",
                     code: 69
                 )
             default:
-                fail("\(error)", code: 69)
+                throw fail("\(error)", code: 69)
             }
         }
     }
@@ -137,10 +137,11 @@ struct GlobalOptions: ParsableArguments {
     }
 }
 
-/// Prints `message` to standard error as `keyrotctl: message` and exits with `code`.
-func fail(_ message: String, code: Int32) -> Never {
+/// Prints `message` to standard error as `keyrotctl: message` and returns `code` for the command to throw: the
+/// command unwinds (a secret read from standard input is wiped by its `defer`) before ArgumentParser exits with it.
+func fail(_ message: String, code: Int32) -> ExitCode {
     FileHandle.standardError.write(Data("keyrotctl: \(message)\n".utf8))
-    Foundation.exit(code)
+    return ExitCode(code)
 }
 
 /// Prints rows as a table with aligned columns, the header first.

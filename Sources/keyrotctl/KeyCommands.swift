@@ -57,7 +57,7 @@ struct FlagLeak: AsyncParsableCommand {
             KeyrotAPI.FlagLeakParameters(workspace: workspace, key_id: keyID, reason: reason),
             returning: KeyrotAPI.RevocationResult.self
         )
-        failIfNotDurable(result, keyID: keyID)
+        try failIfNotDurable(result, keyID: keyID)
         if !global.json { showEntries(result.entries) }
     }
 }
@@ -75,16 +75,16 @@ struct Revoke: AsyncParsableCommand {
             KeyrotAPI.RevokeParameters(workspace: workspace, key_id: keyID, reason: reason),
             returning: KeyrotAPI.RevocationResult.self
         )
-        failIfNotDurable(result, keyID: keyID)
+        try failIfNotDurable(result, keyID: keyID)
         if !global.json { showEntries(result.entries) }
     }
 }
 
 /// Ends a revocation that is in force in keyrotd's memory but not yet stored with exit 75 (EX_TEMPFAIL) and says
 /// so: the key is refused from now on, and keyrotd keeps trying to store the change.
-func failIfNotDurable(_ result: KeyrotAPI.RevocationResult, keyID: String) {
+func failIfNotDurable(_ result: KeyrotAPI.RevocationResult, keyID: String) throws {
     guard let problem = result.not_durable else { return }
-    fail(
+    throw fail(
         "key \(keyID) is refused from now on (its tokens fail, it signs nothing), but the revocation is NOT YET "
             + "DURABLE: keyrotd could not store it (\(problem)); it keeps trying, and systemctl status keyrotd "
             + "says so until it is stored",
@@ -118,7 +118,7 @@ struct KeyCommand: AsyncParsableCommand {
                 if secret.last == UInt8(ascii: "\r") { secret.removeLast() }  // a CRLF line ending
             }
             guard secret.count >= 32 else {
-                fail("the secret on standard input has \(secret.count) bytes; at least 32 are needed", code: 64)
+                throw fail("the secret on standard input has \(secret.count) bytes; at least 32 are needed", code: 64)
             }
             let result = try await global.call(
                 "ImportKey",

@@ -18,7 +18,7 @@ struct Rekey: ParsableCommand {
 
     @OptionGroup var state: StateOptions
 
-    @Option(help: "File holding the new 32-byte master key (make one with: openssl rand 32 > FILE).")
+    @Option(help: "File holding the new 32-byte master key (make one with: (umask 077 && openssl rand -out FILE 32)).")
     var newMasterKeyFile: String
 
     func run() throws {

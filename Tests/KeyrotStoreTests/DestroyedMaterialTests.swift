@@ -91,22 +91,26 @@ import Testing
         let fixture = try fixtureWithHistory()
         let blob = try sealedBlob(fixture, "acme.1")
         try fixture.store.rotate(acme, mode: .scheduled, reason: "scheduled", at: t0 + .seconds(200), actor: admin)
-        // An auditor's sqlite3 session holds a read transaction (a snapshot) while the key is retired; it says
-        // when it holds it by touching a file.
+        // An auditor's sqlite3 session holds a read transaction (a snapshot) while the key is retired: it says when
+        // it holds it by touching one file, and lets go once the test makes another.
         let ready = fixture.directory.path("reader-ready")
+        let release = fixture.directory.path("reader-release")
         let reader = try SpawnedProcess(
             "/bin/sh",
             [
                 "-c",
-                "(echo 'BEGIN; SELECT count(*) FROM keys;'; echo '.shell touch \(ready)'; sleep 3; echo 'COMMIT;') "
+                "(echo 'BEGIN; SELECT count(*) FROM keys;'; echo '.shell touch \(ready)'; "
+                    + "while [ ! -e '\(release)' ]; do sleep 0.05; done; echo 'COMMIT;') "
                     + "| sqlite3 '\(fixture.databasePath)'",
             ],
             logFile: fixture.directory.path("reader.log")
         )
+        defer { reader.send(SIGKILL) }
         #expect(try await DaemonProcess.eventually(timeout: 10) { FileManager.default.fileExists(atPath: ready) })
         try fixture.store.retireExpiredGraceKey(acme, keyID: "acme.1", at: t0 + .seconds(230), actor: admin)
         #expect(fixture.store.isPurgePending)
         #expect(try !files(fixture, holding: blob).isEmpty, "still in the log, as isPurgePending said")
+        #expect(FileManager.default.createFile(atPath: release, contents: Data()))
         #expect(try await reader.waitForExit(timeout: 20) == 0, "\(reader.log)")
         try fixture.store.checkHealth(at: t0 + .seconds(240), pid: 1)
         #expect(!fixture.store.isPurgePending)

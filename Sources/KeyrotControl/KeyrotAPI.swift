@@ -190,6 +190,26 @@ public enum KeyrotAPI {
         }
     }
 
+    public struct UserHashParameters: Codable, Hashable, Sendable {
+        public var workspace: String
+        public var user_id: String
+
+        public init(workspace: String, user_id: String) {
+            self.workspace = workspace
+            self.user_id = user_id
+        }
+    }
+
+    public struct UserHashResult: Codable, Hashable, Sendable {
+        public var user_hash: String
+        public var key_id: String
+
+        public init(user_hash: String, key_id: String) {
+            self.user_hash = user_hash
+            self.key_id = key_id
+        }
+    }
+
     public struct SignResult: Codable, Hashable, Sendable {
         public var token: String
         public var key_id: String

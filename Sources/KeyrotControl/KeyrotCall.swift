@@ -2,6 +2,7 @@
 public enum KeyrotCall: VarlinkMethods, Sendable {
     case sign(KeyrotAPI.SignParameters)
     case verify(KeyrotAPI.VerifyParameters)
+    case userHash(KeyrotAPI.UserHashParameters)
     case rotate(KeyrotAPI.RotateParameters)
     case flagLeak(KeyrotAPI.FlagLeakParameters)
     case revoke(KeyrotAPI.RevokeParameters)
@@ -20,6 +21,7 @@ public enum KeyrotCall: VarlinkMethods, Sendable {
         switch name {
         case "Sign": self = .sign(try .init(from: parameters))
         case "Verify": self = .verify(try .init(from: parameters))
+        case "UserHash": self = .userHash(try .init(from: parameters))
         case "Rotate": self = .rotate(try .init(from: parameters))
         case "FlagLeak": self = .flagLeak(try .init(from: parameters))
         case "Revoke": self = .revoke(try .init(from: parameters))

@@ -29,10 +29,7 @@ public enum TokenRules {
         now: Timestamp,
         headerSegment: String? = nil
     ) throws(KeyrotError) -> (signingInput: String, expiresAt: Timestamp) {
-        guard !request.userID.isEmpty else { throw .invalidTokenRequest("user_id must not be empty") }
-        guard request.userID.utf8.count <= maximumUserIDLength else {
-            throw .invalidTokenRequest("user_id is longer than \(maximumUserIDLength) bytes")
-        }
+        try validateUserID(request.userID)
         if let reserved = request.extraClaims.keys.sorted().first(where: reservedClaims.contains) {
             throw .invalidTokenRequest("the claim \"\(reserved)\" is set by keyrotd and cannot be supplied")
         }

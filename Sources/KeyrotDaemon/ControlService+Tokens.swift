@@ -10,6 +10,17 @@ extension ControlService {
         return Self.reply(try tokens.sign(token, for: workspace, at: request.now, mayBlock: request.mayBlock))
     }
 
+    func userHash(_ parameters: KeyrotAPI.UserHashParameters, _ request: Request) throws -> VarlinkReply {
+        let workspace = try workspaceName(parameters.workspace)
+        try requireSigner(request, of: workspace)
+        let (userHash, keyID) = try tokens.userHash(
+            for: parameters.user_id,
+            in: workspace,
+            mayBlock: request.mayBlock
+        )
+        return .parameters(KeyrotAPI.UserHashResult(user_hash: userHash, key_id: keyID))
+    }
+
     /// The token request a `Sign` call asks for.
     static func tokenRequest(_ parameters: KeyrotAPI.SignParameters) throws -> TokenRequest {
         var claims: [String: ClaimValue] = [:]

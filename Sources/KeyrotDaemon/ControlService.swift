@@ -54,7 +54,7 @@ public struct ControlService: VarlinkService {
 
     var access: AccessRules { settings.access }
 
-    /// Answers one call. Only `Sign` and `Verify` can be answered where blocking is not allowed (see
+    /// Answers one call. Only `Sign`, `Verify` and `UserHash` can be answered where blocking is not allowed (see
     /// ``VarlinkService``): every other call reads or writes the store.
     public func answer(_ call: KeyrotCall, method: String, from peer: PeerCredentials, mayBlock: Bool) -> VarlinkAnswer
     {
@@ -63,6 +63,7 @@ public struct ControlService: VarlinkService {
             switch call {
             case .sign(let parameters): return .reply(try sign(parameters, request))
             case .verify(let parameters): return .reply(try verify(parameters, request))
+            case .userHash(let parameters): return .reply(try userHash(parameters, request))
             default: guard mayBlock else { return .mustBlock }
             }
             return .reply(try answerBlocking(call, request))
@@ -78,6 +79,7 @@ public struct ControlService: VarlinkService {
         switch call {
         case .sign(let parameters): try sign(parameters, request)
         case .verify(let parameters): try verify(parameters, request)
+        case .userHash(let parameters): try userHash(parameters, request)
         case .rotate(let parameters): try rotate(parameters, request)
         case .flagLeak(let parameters): try flagLeak(parameters, request)
         case .revoke(let parameters): try revoke(parameters, request)

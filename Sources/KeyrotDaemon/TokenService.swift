@@ -23,6 +23,8 @@ public final class TokenService: Sendable {
         let knownHeaders: [Substring: KnownHeader]
         /// The header segment of the signing key's tokens, made once.
         let signingHeader: String?
+        /// The signing key's HMAC-SHA256, for `user_hash` (its token MAC when the key is HS256).
+        let userHashMAC: HMACKey?
         /// The keys refused in memory when this was made (``refuseInMemory(_:of:)``).
         let refused: Set<String>
     }
@@ -111,6 +113,24 @@ public final class TokenService: Sendable {
         )
     }
 
+    /// Intercom's legacy `user_hash` for `userID` under the workspace's active key, and that key's id.
+    ///
+    /// - Parameter mayBlock: whether it may read the store; without, it answers only from keys in memory, and
+    ///   throws ``BlockingRequired`` when they are not.
+    /// - Throws: ``KeyrotCore/KeyrotError`` for an unknown workspace, a bad user id, or no active key.
+    public func userHash(
+        for userID: String,
+        in workspace: WorkspaceName,
+        mayBlock: Bool = true
+    ) throws -> (userHash: String, keyID: String) {
+        try TokenRules.validateUserID(userID)
+        let unsealed = try keys(of: workspace, mayBlock: mayBlock)
+        guard let key = unsealed.keys.ring.signingKey, let mac = unsealed.userHashMAC else {
+            throw KeyrotError.noSigningKey(workspace: workspace.rawValue)
+        }
+        return (TokenRules.userHash(mac: mac.authenticationCode(for: userID.utf8)), key.keyID)
+    }
+
     /// Checks `token` against the workspace's keys at `now`.
     ///
     /// - Parameter mayBlock: whether it may read the store; without, it checks only against keys in memory, and
@@ -175,10 +195,17 @@ public final class TokenService: Sendable {
         var keys = try store.workspaceKeys(of: workspace)
         keys.ring = keys.ring.revoking(refused)
         var macs: [String: HMACKey] = [:]
+        var userHashMAC: HMACKey?
         for key in keys.ring.keys where !refused.contains(key.keyID) {
             guard let sealed = keys.sealedSecrets[key.keyID] else { continue }
             let secret = try masterKey.open(sealed, for: .key(workspace: workspace, keyID: key.keyID))
-            macs[key.keyID] = try HMACKey(key.algorithm, key: secret)
+            let mac = try HMACKey(key.algorithm, key: secret)
+            macs[key.keyID] = mac
+            if key.keyID == keys.ring.signingKey?.keyID {
+                userHashMAC =
+                    key.algorithm == TokenRules.userHashAlgorithm
+                    ? mac : try HMACKey(TokenRules.userHashAlgorithm, key: secret)
+            }
         }
         var knownHeaders: [Substring: KnownHeader] = [:]
         for key in keys.ring.keys where keys.sealedSecrets[key.keyID] != nil && !refused.contains(key.keyID) {
@@ -189,6 +216,7 @@ public final class TokenService: Sendable {
             macs: macs,
             knownHeaders: knownHeaders,
             signingHeader: keys.ring.signingKey.map(TokenRules.headerSegment(for:)),
+            userHashMAC: userHashMAC,
             refused: refused
         )
         cache.withLockedValue { $0[workspace] = unsealed }

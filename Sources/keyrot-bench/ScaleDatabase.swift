@@ -55,7 +55,12 @@ final class ScaleDatabase {
     func install(inStateDirectory stateDirectory: String) throws -> Int {
         store = nil
         let target = stateDirectory + "/keyrotd.db"
-        try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
+        // The owner's alone, or keyrotd refuses it.
+        try FileManager.default.createDirectory(
+            atPath: stateDirectory,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
+        )
         for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: target + suffix) }
         for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: scratchPath + suffix) {
             try? FileManager.default.removeItem(atPath: target + suffix)

@@ -34,8 +34,12 @@ extension SpawnedDaemon {
         Swift.print("  keyrotd started, pid \(daemon.pid)")
         fflush(nil)
         guard let ready = try await daemon.waitUntilReady(timeout: .seconds(120)) else {
-            daemon.stop()
-            throw ScaleFailure("keyrotd did not send READY=1 within 120 s; see \(base)/keyrotd.log (use --keep)")
+            let status = daemon.stop()
+            let log = (try? String(contentsOfFile: base + "/keyrotd.log", encoding: .utf8)) ?? ""
+            throw ScaleFailure(
+                "keyrotd did not send READY=1 within 120 s (exit status \(status)); its log ends:\n"
+                    + log.split(separator: "\n").suffix(5).joined(separator: "\n")
+            )
         }
         return (daemon, ready)
     }

@@ -109,3 +109,23 @@ struct Verify: AsyncParsableCommand {
         }
     }
 }
+
+struct UserHash: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user-hash",
+        abstract:
+            "Print Intercom's legacy user_hash for a user: the hex HMAC-SHA256 of the user id under the active key."
+    )
+    @OptionGroup var global: GlobalOptions
+    @Argument var workspace: String
+    @Option(help: "The user id the hash is for.") var userId: String
+
+    func run() async throws {
+        let result = try await global.call(
+            "UserHash",
+            KeyrotAPI.UserHashParameters(workspace: workspace, user_id: userId),
+            returning: KeyrotAPI.UserHashResult.self
+        )
+        if !global.json { print(result.user_hash) }
+    }
+}

@@ -64,4 +64,17 @@ import Testing
         #expect(!HMAC.isValid(mac, for: Self.jefe, key: key, algorithm: .hs256))
         #expect(!HMAC.isValid([], for: Self.jefe, key: key, algorithm: .hs256))
     }
+
+    /// Intercom's `user_hash` written as the rules write it: RFC 4231 test case 2 through ``TokenRules``.
+    @Test func aUserHashIsTheHMACSHA256InLowercaseHex() throws {
+        let mac = try HMACKey(TokenRules.userHashAlgorithm, key: SecretBytes(copying: Array("Jefe".utf8)))
+        #expect(
+            TokenRules.userHash(mac: mac.authenticationCode(for: Self.jefe))
+                == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        )
+        #expect(TokenRules.userHash(mac: [0x00, 0x0f, 0xa0, 0xff]) == "000fa0ff")
+        #expect(throws: KeyrotError.invalidTokenRequest("user_id must not be empty")) {
+            try TokenRules.validateUserID("")
+        }
+    }
 }

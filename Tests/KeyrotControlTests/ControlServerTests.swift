@@ -287,6 +287,9 @@ import Glibc
             """
         let result = try InteropPython.run(script, input: VarlinkInterfaceFile.keyrotd.contents)
         #expect(result.status == 0, "\(InteropPython.executable): \(result.standardError)")
-        #expect(result.standardOutput == "io.keyrotd 15\n")
+        // Python's parser finds every method the file declares.
+        let declared = VarlinkInterfaceFile.keyrotd.contents.split(separator: "\n").filter { $0.hasPrefix("method ") }
+        #expect(declared.count >= 16)
+        #expect(result.standardOutput == "io.keyrotd \(declared.count)\n")
     }
 }

@@ -73,7 +73,10 @@ public struct ControlClient: ~Copyable {
             throw ControlClientError.unreachable(path: path, reason: "\(error)")
         }
         return try await channel.executeThenClose { inbound, outbound in
-            let server = try await PeerCredentials.of(channel.channel).get()
+            let server: PeerCredentials
+            do { server = try await PeerCredentials.of(channel.channel).get() } catch {
+                throw ControlClientError.unreachable(path: path, reason: "cannot tell who serves the socket: \(error)")
+            }
             guard trust.trusts(serverUID: server.uid) else {
                 throw ControlClientError.untrustedServer(
                     path: path,

@@ -45,8 +45,8 @@ public final class ControlServer<Answerer: VarlinkService>: Service, Sendable {
     static var shutdownDrain: TimeAmount { .seconds(2) }
 
     /// - Parameter pool: the threads that answer calls that may block (a started pool, shut down by its owner).
-    /// - Parameter denials: where refused connections are logged (the service logs its denied calls there too, so
-    ///   that one budget a peer covers both); by default one of the server's own, on the system clock.
+    /// - Parameter denials: where refused connections are logged (the daemon's service logs its denied calls there
+    ///   too, each message with its own budget per uid); by default one of the server's own, on the system clock.
     public init(
         endpoint: Endpoint,
         service: Answerer,

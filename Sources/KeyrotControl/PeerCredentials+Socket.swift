@@ -52,8 +52,13 @@ extension PeerCredentials {
                 level: level,
                 name: SocketOptionName(SO_PEERGROUPS)
             )
-            return none.map { _ in PeerCredentials(pid: ucred.pid, uid: ucred.uid, gid: ucred.gid) }
-                .flatMapError { _ in
+            let withoutGroups = PeerCredentials(pid: ucred.pid, uid: ucred.uid, gid: ucred.gid)
+            return none.map { _ in withoutGroups }
+                .flatMapError { error in
+                    // ERANGE says the peer has groups; any other failure gives it none (fewer rights, never more).
+                    guard (error as? IOError)?.errnoCode == ERANGE else {
+                        return provider.eventLoop.makeSucceededFuture(withoutGroups)
+                    }
                     let groups: EventLoopFuture<Gids256> = provider.unsafeGetSocketOption(
                         level: level,
                         name: SocketOptionName(SO_PEERGROUPS)
@@ -67,7 +72,7 @@ extension PeerCredentials {
                         )
                     }
                     // More groups than there is room for: the peer keeps only its gid's rights (less, never more).
-                    .recover { _ in PeerCredentials(pid: ucred.pid, uid: ucred.uid, gid: ucred.gid) }
+                    .recover { _ in withoutGroups }
                 }
         }
     }

@@ -13,12 +13,23 @@ public enum AuditJournalCheck {
     public struct JournalHash: Hashable, Sendable {
         public var hash: String
         public var seq: Int64?
+        /// When the journal received it, in microseconds since the epoch.
+        public var receivedAt: UInt64
 
-        public init(hash: String, seq: Int64?) {
+        public init(hash: String, seq: Int64?, receivedAt: UInt64 = 0) {
             self.hash = hash
             self.seq = seq
+            self.receivedAt = receivedAt
         }
     }
+
+    /// How far apart in time two hashes must reach the journal for their order to count. Changes committed at
+    /// once are reported by the threads that committed them, so their entries may interleave by a few
+    /// milliseconds: a row's hash sent just after a later row's is no finding; one sent a second or more after is.
+    public static let orderTolerance: UInt64 = 1_000_000
+
+    /// The most findings reported; past it, ``Finding/more(_:)`` counts the rest.
+    public static let maximumFindings = 100
 
     /// Something the journal shows the chain lacks.
     public enum Finding: Hashable, Sendable, CustomStringConvertible {
@@ -28,6 +39,8 @@ public enum AuditJournalCheck {
         case outOfOrder(hash: String, seq: Int64, after: Int64)
         /// The chain ends at row `head`, but the journal saw row `journal`.
         case headBehind(head: Int64, journal: Int64)
+        /// And this many findings more.
+        case more(Int)
 
         public var description: String {
             switch self {
@@ -35,6 +48,8 @@ public enum AuditJournalCheck {
                 "the journal holds audit hash \(hash)\(seq.map { " (row \($0))" } ?? "") which the chain lacks"
             case .outOfOrder(let hash, let seq, let after):
                 "the journal has audit hash \(hash) of row \(seq) after that of row \(after)"
+            case .more(let count):
+                "and \(count) more findings"
             case .headBehind(let head, let journal):
                 "the chain ends at row \(head), behind the journal, which saw row \(journal): rows were removed "
                     + "from its end, or the database was replaced by an older copy"
@@ -55,7 +70,11 @@ public enum AuditJournalCheck {
     ) -> [Finding] {
         var findings: [Finding] = []
         var missing: Set<String> = []
-        var newest: Int64 = 0
+        // The rows seen, in journal order (those from `firstRecent` on are not yet older than the tolerance), and
+        // the newest row among the older ones.
+        var seen: [(receivedAt: UInt64, seq: Int64)] = []
+        var firstRecent = 0
+        var newestSettled: Int64 = 0
         var newestSeen: Int64 = 0
         for entry in journal {
             newestSeen = max(newestSeen, entry.seq ?? 0)
@@ -66,12 +85,18 @@ public enum AuditJournalCheck {
                 continue
             }
             newestSeen = max(newestSeen, seq)
-            if seq < newest {
-                findings.append(.outOfOrder(hash: entry.hash, seq: seq, after: newest))
+            let settledBefore = entry.receivedAt >= orderTolerance ? entry.receivedAt - orderTolerance : 0
+            while firstRecent < seen.count, seen[firstRecent].receivedAt <= settledBefore {
+                newestSettled = max(newestSettled, seen[firstRecent].seq)
+                firstRecent += 1
             }
-            newest = max(newest, seq)
+            if seq < newestSettled {
+                findings.append(.outOfOrder(hash: entry.hash, seq: seq, after: newestSettled))
+            }
+            seen.append((entry.receivedAt, seq))
         }
         if newestSeen > head { findings.append(.headBehind(head: head, journal: newestSeen)) }
-        return findings
+        guard findings.count > maximumFindings else { return findings }
+        return Array(findings.prefix(maximumFindings)) + [.more(findings.count - maximumFindings)]
     }
 }

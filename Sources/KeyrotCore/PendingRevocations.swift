@@ -39,12 +39,13 @@ public struct PendingRevocations: Sendable {
 
     public var isEmpty: Bool { entries.isEmpty }
 
-    /// Adds the revocation `request` of `keyID` in `workspace`, which the lifecycle decided as `decision` but the
-    /// store could not take at `now`; returns the keys now refused in memory. A revocation of a key already
-    /// pending is not added twice.
+    /// Adds the revocation `request` of `keyID` in `workspace`, which the lifecycle decided as `decision` (nil if
+    /// the store could not even be read) but the store could not take at `now`; returns the keys now refused in
+    /// memory: those the decision revokes, and `keyID` in any case. A revocation of a key already pending is not
+    /// added twice.
     @discardableResult
     public mutating func add(
-        _ decision: LifecycleDecision,
+        _ decision: LifecycleDecision?,
         of keyID: String,
         in workspace: WorkspaceName,
         leaked: Bool,
@@ -53,7 +54,7 @@ public struct PendingRevocations: Sendable {
         at now: Timestamp
     ) -> Set<String> {
         var refused = Set(
-            decision.changes.compactMap { change -> String? in
+            (decision?.changes ?? []).compactMap { change -> String? in
                 if case .revoke(let revoked, _) = change { return revoked }
                 return nil
             }
@@ -61,7 +62,10 @@ public struct PendingRevocations: Sendable {
         // A leak flag on a revoked key revokes nothing more, but the key stays refused all the same.
         refused.insert(keyID)
         if let index = entries.firstIndex(where: { $0.workspace == workspace.rawValue && $0.keyID == keyID }) {
-            entries[index].leaked = entries[index].leaked || leaked
+            if leaked && !entries[index].leaked {
+                entries[index].leaked = true
+                entries[index].reason = reason  // the leak flag's reason is the one the audit row needs
+            }
             entries[index].refusedKeyIDs.formUnion(refused)
             return entries[index].refusedKeyIDs
         }
@@ -97,9 +101,18 @@ public struct PendingRevocations: Sendable {
         entries.map(\.nextAttempt).min().map(Timestamp.init(secondsSinceEpoch:))
     }
 
-    /// The store took `entry` (or refused it for good: the key is revoked already, say): it is pending no more.
+    /// The store took `entry` (or refused it for good: the key is revoked already, say): it is pending no more,
+    /// unless it was added to meanwhile (a leak flag on a revocation being retried): then what was added is
+    /// tried next, at once.
     public mutating func settled(_ entry: Entry) {
-        entries.removeAll { $0.workspace == entry.workspace && $0.keyID == entry.keyID }
+        guard let index = entries.firstIndex(where: { $0.workspace == entry.workspace && $0.keyID == entry.keyID })
+        else { return }
+        let current = entries[index]
+        if current.leaked == entry.leaked && current.refusedKeyIDs == entry.refusedKeyIDs {
+            entries.remove(at: index)
+        } else {
+            entries[index].nextAttempt = entry.nextAttempt
+        }
     }
 
     /// The store could not take `entry` at `now`: the next attempt waits twice as long as the last, at most

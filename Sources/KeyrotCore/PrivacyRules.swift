@@ -4,7 +4,12 @@
 public enum PrivacyRules {
     /// What a checked path holds.
     public enum Kind: Sendable {
+        /// A master key file an operator made (`--master-key-file`, `--dev`'s own).
         case masterKeyFile
+        /// The master key as a systemd credential (`$CREDENTIALS_DIRECTORY`): systemd makes it readable by the
+        /// service alone, on a file system of its own, but may do so with an ACL for the service's user, which
+        /// shows as group bits in the mode; so only its owner is checked.
+        case credential
         case stateDirectory
     }
 
@@ -19,12 +24,12 @@ public enum PrivacyRules {
     ) -> String? {
         let permissions = mode & 0o7777
         switch kind {
-        case .masterKeyFile:
+        case .masterKeyFile, .credential:
             if ownerUID != 0 && ownerUID != processUID {
                 return "the file is owned by uid \(ownerUID), not by root or keyrotd's user (uid \(processUID)): "
                     + "anyone who can replace it chooses the master key; fix: chown root: \(path)"
             }
-            if permissions & 0o077 != 0 {
+            if kind == .masterKeyFile, permissions & 0o077 != 0 {
                 return "the file is open to other users (mode \(octal(permissions))): fix: chmod 600 \(path)"
             }
         case .stateDirectory:

@@ -14,6 +14,25 @@ extension TokenRules {
         }
     }
 
+    /// Checks a `user_id` for a `user_hash`: as a token's (``validateUserID(_:)``), and not in the form of a token's
+    /// signing input. The hash is HMAC-SHA256 under the same secret as the workspace's HS256 tokens (Intercom uses
+    /// one secret for both), so the hash of `BASE64URL(header).BASE64URL(claims)` would be a valid signature of a
+    /// token with any claims and any expiry the caller chose: a signer could mint what `Sign` would never sign.
+    ///
+    /// - Throws: ``KeyrotError/invalidTokenRequest(_:)``.
+    public static func validateUserHashUserID(_ userID: String) throws(KeyrotError) {
+        try validateUserID(userID)
+        let parts = userID.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard parts.count == 2, let header = Base64URL.decode(Substring(userID.prefix { $0 != "." })) else { return }
+        let whitespace: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D]
+        if header.first(where: { !whitespace.contains($0) }) == UInt8(ascii: "{") {
+            throw .invalidTokenRequest(
+                "user_id has the form of a token's signing input (a JSON header in base64url, a dot, more base64url); "
+                    + "its user_hash would sign that token"
+            )
+        }
+    }
+
     /// A `user_hash` as Intercom reads it: the MAC (``userHashAlgorithm`` over the user id's UTF-8 bytes, keyed
     /// with the secret's bytes), in lowercase hex.
     public static func userHash(mac: [UInt8]) -> String {

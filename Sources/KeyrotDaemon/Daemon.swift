@@ -436,7 +436,7 @@ public final class Daemon: Sendable {
                     + "to the unit, or pass --master-key-file"
             )
         }
-        return try MasterKeyFile.load(path: file)
+        return try MasterKeyFile.load(path: file, kind: .credential)
     }
 
     /// The database in a state directory.

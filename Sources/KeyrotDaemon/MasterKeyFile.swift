@@ -11,8 +11,8 @@ import Glibc
 ///
 /// - Important: The bytes go straight from `read(2)` into ``KeyrotCrypto/SecretBytes``; no other copy is made.
 enum MasterKeyFile {
-    /// Loads the key at `path`, once ``KeyrotCore/PrivacyRules`` allow its mode and owner.
-    static func load(path: String) throws(DaemonError) -> MasterKey {
+    /// Loads the key at `path`, once ``KeyrotCore/PrivacyRules`` allow its mode and owner for what it is (`kind`).
+    static func load(path: String, kind: PrivacyRules.Kind = .masterKeyFile) throws(DaemonError) -> MasterKey {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw .masterKeyInvalid(path: path, problem: String(cString: strerror(errno)))
@@ -22,7 +22,7 @@ enum MasterKeyFile {
         guard fstat(descriptor, &status) == 0 else {
             throw .masterKeyInvalid(path: path, problem: String(cString: strerror(errno)))
         }
-        try PrivacyRules.require(.masterKeyFile, at: path, status)
+        try PrivacyRules.require(kind, at: path, status)
         let limit = 66
         var length = 0
         var readError: Int32 = 0

@@ -67,7 +67,7 @@ public final class RevocationBacklog: Sendable {
     /// refused in memory from now on, and the scheduler retries it.
     ///
     /// - Throws: the lifecycle's refusal, as the store reads the workspace (a key that does not exist, or is
-    ///   revoked already), or the store error if it cannot even be read.
+    ///   revoked already). A store that cannot even be read refuses nothing: then `keyID` alone is refused.
     func hold(
         keyID: String,
         of workspace: WorkspaceName,
@@ -79,22 +79,16 @@ public final class RevocationBacklog: Sendable {
     ) throws(StoreError) {
         let request: LifecycleRequest =
             leaked ? .flagLeak(keyID: keyID, reason: reason) : .revoke(keyID: keyID, reason: reason)
-        let decision = try store.decision(for: request, on: workspace, at: now)
-        let (refused, snapshot) = pending.withLockedValue { pending in
-            let refused = pending.add(
-                decision,
-                of: keyID,
-                in: workspace,
-                leaked: leaked,
-                reason: reason,
-                actor: actor,
-                at: now
-            )
-            return (refused, pending)
+        let decision: LifecycleDecision?
+        do {
+            decision = try store.decision(for: request, on: workspace, at: now)
+        } catch {
+            if case .refused = error { throw error }
+            decision = nil
         }
-        tokens.refuseInMemory(snapshot.refusedKeyIDs(in: workspace), of: workspace)
-        let kept = persist(snapshot)
-        status.revocationsPending(Self.summary(snapshot))
+        let (refused, kept) = changing { pending in
+            pending.add(decision, of: keyID, in: workspace, leaked: leaked, reason: reason, actor: actor, at: now)
+        }
         events.report(
             DaemonEvent(
                 .revocationPending,
@@ -113,14 +107,19 @@ public final class RevocationBacklog: Sendable {
     /// Tries again every pending revocation due at `now` (on the scheduler's thread: it writes to the store).
     func retryDue(at now: Timestamp) {
         let due = pending.withLockedValue { $0.due(at: now) }
-        guard !due.isEmpty else { return }
-        var settledWorkspaces: Set<WorkspaceName> = []
         for entry in due {
-            guard let workspace = try? WorkspaceName(entry.workspace) else { continue }
+            guard let workspace = try? WorkspaceName(entry.workspace) else {
+                // Only a file edited by hand can hold one: keeping it would retry it forever.
+                logger.error(
+                    "a pending revocation names no valid workspace",
+                    metadata: ["keyrot.key_id": "\(entry.keyID)"]
+                )
+                _ = changing { $0.settled(entry) }
+                continue
+            }
             do throws(StoreError) {
                 let outcome = try store.perform(entry.request, on: workspace, at: now, actor: entry.actor)
-                pending.withLockedValue { $0.settled(entry) }
-                settledWorkspaces.insert(workspace)
+                _ = changing { $0.settled(entry) }
                 events.report(outcome.entries)
             } catch {
                 if case .refused(let refusal) = error {
@@ -129,26 +128,37 @@ public final class RevocationBacklog: Sendable {
                         "a pending revocation needs storing no more",
                         metadata: ["keyrot.key_id": "\(entry.keyID)", "keyrot.reason": "\(refusal)"]
                     )
-                    pending.withLockedValue { $0.settled(entry) }
-                    settledWorkspaces.insert(workspace)
+                    _ = changing { $0.settled(entry) }
                 } else {
-                    pending.withLockedValue { $0.failed(entry, at: now) }
+                    _ = changing { $0.failed(entry, at: now) }
                 }
             }
         }
-        let snapshot = pending.withLockedValue { $0 }
-        for workspace in settledWorkspaces {
-            tokens.refuseInMemory(snapshot.refusedKeyIDs(in: workspace), of: workspace)
+    }
+
+    /// Applies `change` to the pending revocations and, under the same lock (so that two changes at once cannot
+    /// undo each other's refusals, or write the file over each other), puts the result in force: the token
+    /// service's refusals for every workspace concerned, the file kept for a restart, and the status line.
+    /// Returns what `change` returned, and whether the file was written.
+    private func changing<Result>(_ change: (inout PendingRevocations) -> Result) -> (Result, Bool) {
+        pending.withLockedValue { pending in
+            let before = Set(pending.entries.map(\.workspace))
+            let result = change(&pending)
+            for name in before.union(pending.entries.map(\.workspace)) {
+                guard let workspace = try? WorkspaceName(name) else { continue }
+                tokens.refuseInMemory(pending.refusedKeyIDs(in: workspace), of: workspace)
+            }
+            let kept = persist(pending)
+            status.revocationsPending(Self.summary(pending))
+            return (result, kept)
         }
-        _ = persist(snapshot)
-        status.revocationsPending(Self.summary(snapshot))
     }
 
     /// When the next retry is due, if any revocation is pending.
     var nextAttempt: Timestamp? { pending.withLockedValue { $0.nextAttempt } }
 
-    /// Writes the pending revocations to ``file`` (a new file renamed over the old), or removes it when none is
-    /// left; whether they are kept.
+    /// Writes the pending revocations to ``file`` (a new file renamed over the old; called under the lock, so one
+    /// writer at a time), or removes it when none is left; whether they are kept.
     private func persist(_ snapshot: PendingRevocations) -> Bool {
         guard let file else { return false }
         if snapshot.isEmpty {
@@ -158,7 +168,9 @@ public final class RevocationBacklog: Sendable {
         do {
             let staging = file + ".new"
             try JSONEncoder().encode(snapshot.entries).write(to: URL(fileURLWithPath: staging))
-            guard rename(staging, file) == 0 else { return false }
+            guard rename(staging, file) == 0 else {
+                throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+            }
             return true
         } catch {
             logger.error(

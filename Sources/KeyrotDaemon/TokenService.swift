@@ -123,7 +123,7 @@ public final class TokenService: Sendable {
         in workspace: WorkspaceName,
         mayBlock: Bool = true
     ) throws -> (userHash: String, keyID: String) {
-        try TokenRules.validateUserID(userID)
+        try TokenRules.validateUserHashUserID(userID)
         let unsealed = try keys(of: workspace, mayBlock: mayBlock)
         guard let key = unsealed.keys.ring.signingKey, let mac = unsealed.userHashMAC else {
             throw KeyrotError.noSigningKey(workspace: workspace.rawValue)

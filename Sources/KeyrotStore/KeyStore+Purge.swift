@@ -9,17 +9,19 @@ extension KeyStore {
     /// A reader in the log (a token check's read, an auditor's `sqlite3` session) keeps it from being truncated: then
     /// ``isPurgePending`` says so and ``checkHealth(at:pid:)``, every few seconds, tries again.
     func purgeDestroyedMaterial() {
-        do {
-            try pool.writeWithoutTransaction { db in
-                // Waiting for readers would hold up every write (readers must never stall a rotation): with a
-                // reader in the log, the truncation fails at once and waits for the next health check.
-                try db.execute(sql: "PRAGMA busy_timeout = 0")
-                defer { try? db.execute(sql: "PRAGMA busy_timeout = \(KeyStore.busyTimeoutMilliseconds)") }
+        // The flag is set inside the writer, which runs one purge at a time: a purge that failed cannot be
+        // overwritten by an earlier one that succeeded.
+        try? pool.writeWithoutTransaction { db in
+            // Waiting for readers would hold up every write (readers must never stall a rotation): with a reader
+            // in the log, the truncation fails at once and waits for the next health check.
+            try db.execute(sql: "PRAGMA busy_timeout = 0")
+            defer { try? db.execute(sql: "PRAGMA busy_timeout = \(KeyStore.busyTimeoutMilliseconds)") }
+            do {
                 _ = try db.checkpoint(.truncate)
+                purgePending.store(false, ordering: .releasing)
+            } catch {
+                purgePending.store(true, ordering: .releasing)
             }
-            purgePending.store(false, ordering: .releasing)
-        } catch {
-            purgePending.store(true, ordering: .releasing)
         }
     }
 

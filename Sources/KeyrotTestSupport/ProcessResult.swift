@@ -37,6 +37,19 @@ public struct ProcessResult: Sendable {
     }
 }
 
+extension ProcessResult {
+    /// ``run(_:_:input:environment:)`` on a thread of its own, for async tests: waiting for a child on one of the
+    /// cooperative pool's threads (two, on two cores) stalls every other test's tasks meanwhile.
+    public static func runOffPool(
+        _ executable: String,
+        _ arguments: [String],
+        input: String = "",
+        environment: [String: String]? = nil
+    ) async throws -> ProcessResult {
+        try await onOwnThread { try run(executable, arguments, input: input, environment: environment) }
+    }
+}
+
 /// The plain `sqlite3` shell, as an auditor would use it.
 public enum SQLiteShell {
     /// Runs `sql` against the database at `path`; returns the result whatever the exit status.

@@ -22,7 +22,9 @@ struct Rekey: ParsableCommand {
     var newMasterKeyFile: String
 
     func run() throws {
-        SecretProcess.harden()
+        if !SecretProcess.harden() {
+            FileHandle.standardError.write(Data("keyrotd: warning: cannot make the process non-dumpable\n".utf8))
+        }
         let level = state.logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

@@ -25,7 +25,9 @@ struct Serve: AsyncParsableCommand {
     var socket: String?
 
     func run() async throws {
-        SecretProcess.harden()
+        if !SecretProcess.harden() {
+            FileHandle.standardError.write(Data("keyrotd: warning: cannot make the process non-dumpable\n".utf8))
+        }
         let level = state.logLevel
         // Under systemd with StandardError=journal, log lines go to the journal as structured entries.
         let logsToJournal = JournalStream.standardErrorIsJournal(environment: ProcessInfo.processInfo.environment)

@@ -28,8 +28,8 @@ struct AuditJournalTests {
                 "sh",
             ]
         )
-        for _ in 1...3 { #expect(try daemon.ctl(["rotate", "acme"]).status == 0) }
-        let whole = try daemon.ctl(["audit", "verify", "--journal"])
+        for _ in 1...3 { #expect(try await daemon.ctlOffPool(["rotate", "acme"]).status == 0) }
+        let whole = try await daemon.ctlOffPool(["audit", "verify", "--journal"])
         #expect(whole.status == 0, "\(whole.standardOutput)\(whole.standardError)")
         #expect(whole.standardOutput.contains("all in the chain in order"), "\(whole.standardOutput)")
         #expect(try daemon.shell("SELECT max(seq) FROM audit_log") == "4")
@@ -50,7 +50,7 @@ struct AuditJournalTests {
         #expect(try await DaemonProcess.eventually(timeout: 30) { (try? RawSocket(path: socket)) != nil })
 
         // keyrotctl shows it; and keyrotd said so at start, as a critical event.
-        let cut = try daemon.ctl(["audit", "verify", "--journal"])
+        let cut = try await daemon.ctlOffPool(["audit", "verify", "--journal"])
         #expect(cut.status == 1, "\(cut.standardOutput)\(cut.standardError)")
         #expect(cut.standardOutput.contains("MISMATCH"), "\(cut.standardOutput)")
         #expect(

@@ -49,6 +49,15 @@ struct JournalTests {
             try ProcessResult.run(DaemonProcess.builtControlBinary, ["--socket", socket] + arguments, input: input)
         }
 
+        /// ``ctl(_:input:)`` without holding a cooperative thread while keyrotctl runs.
+        func ctlOffPool(_ arguments: [String], input: String = "") async throws -> ProcessResult {
+            try await ProcessResult.runOffPool(
+                DaemonProcess.builtControlBinary,
+                ["--socket", socket] + arguments,
+                input: input
+            )
+        }
+
         func shell(_ sql: String) throws -> String {
             try SQLiteShell.query(sql, database: database)
         }

@@ -45,6 +45,27 @@ import Glibc
             try ProcessResult.run(DaemonProcess.builtControlBinary, ["--socket", socket] + arguments, input: input)
         }
 
+        /// ``ctl(_:input:)`` without holding a cooperative thread while keyrotctl runs.
+        func ctlOffPool(_ arguments: [String], input: String = "") async throws -> ProcessResult {
+            try await ProcessResult.runOffPool(
+                DaemonProcess.builtControlBinary,
+                ["--socket", socket] + arguments,
+                input: input
+            )
+        }
+
+        /// ``asNobody(_:)`` without holding a cooperative thread while keyrotctl runs.
+        func asNobodyOffPool(_ arguments: [String]) async throws -> ProcessResult {
+            try await ProcessResult.runOffPool(
+                "setpriv",
+                [
+                    "--reuid=65534", "--regid=65534", "--clear-groups", DaemonProcess.builtControlBinary, "--socket",
+                    socket,
+                ]
+                    + arguments
+            )
+        }
+
         /// keyrotctl run as uid and gid 65534 (nobody), without supplementary groups.
         func asNobody(_ arguments: [String]) throws -> ProcessResult {
             try ProcessResult.run(

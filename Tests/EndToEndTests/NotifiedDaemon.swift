@@ -80,6 +80,12 @@ final class NotifiedDaemon: Sendable {
         return try ProcessResult.run(command[0], Array(command.dropFirst()), input: input)
     }
 
+    /// ``ctl(_:input:)`` without holding a cooperative thread while keyrotctl runs.
+    func ctlOffPool(_ arguments: [String], input: String = "") async throws -> ProcessResult {
+        let command = clientLauncher + [DaemonProcess.builtControlBinary, "--socket", socket] + arguments
+        return try await ProcessResult.runOffPool(command[0], Array(command.dropFirst()), input: input)
+    }
+
     func shell(_ sql: String) throws -> String {
         try SQLiteShell.query(sql, database: database)
     }

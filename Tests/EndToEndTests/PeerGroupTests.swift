@@ -26,10 +26,8 @@ import Glibc
         gid: Int,
         groups: String?,
         _ arguments: [String]
-    ) throws
-        -> ProcessResult
-    {
-        try ProcessResult.run(
+    ) async throws -> ProcessResult {
+        try await ProcessResult.runOffPool(
             "/usr/bin/setpriv",
             ["--reuid=\(uid)", "--regid=\(gid)", groups.map { "--groups=\($0)" } ?? "--clear-groups", "--"]
                 + [DaemonProcess.builtControlBinary, "--socket", daemon.socket] + arguments
@@ -46,17 +44,21 @@ import Glibc
         let daemon = try await KeyrotctlTests.RunningDaemon(configuration: Self.configuration)
         chmod(daemon.socket, 0o666)
         // games' account is in group 60, but this process of it has dropped the group: no administrator.
-        let dropped = try ctl(daemon, uid: 5, gid: 65534, groups: nil, ["rotate", "acme"])
+        let dropped = try await ctl(daemon, uid: 5, gid: 65534, groups: nil, ["rotate", "acme"])
         #expect(dropped.status == 77, "\(dropped.standardError)")
-        #expect(try ctl(daemon, uid: 5, gid: 65534, groups: nil, ["sign", "beta", "--user-id", "u"]).status == 77)
+        #expect(
+            try await ctl(daemon, uid: 5, gid: 65534, groups: nil, ["sign", "beta", "--user-id", "u"]).status == 77
+        )
         // nobody's account has no group 60, but a process given it (SupplementaryGroups=60) is an administrator...
-        let granted = try ctl(daemon, uid: 65534, gid: 65534, groups: "60", ["rotate", "acme"])
+        let granted = try await ctl(daemon, uid: 65534, gid: 65534, groups: "60", ["rotate", "acme"])
         #expect(granted.status == 0, "\(granted.standardError)")
         // ...and a signer of the workspace whose signers are the group.
-        #expect(try ctl(daemon, uid: 65534, gid: 65534, groups: "60", ["sign", "beta", "--user-id", "u"]).status == 0)
+        #expect(
+            try await ctl(daemon, uid: 65534, gid: 65534, groups: "60", ["sign", "beta", "--user-id", "u"]).status == 0
+        )
         // The process's own gid counts too.
-        #expect(try ctl(daemon, uid: 65534, gid: 60, groups: nil, ["rotate", "acme"]).status == 0)
-        #expect(try ctl(daemon, uid: 65534, gid: 65534, groups: nil, ["rotate", "acme"]).status == 77)
+        #expect(try await ctl(daemon, uid: 65534, gid: 60, groups: nil, ["rotate", "acme"]).status == 0)
+        #expect(try await ctl(daemon, uid: 65534, gid: 65534, groups: nil, ["rotate", "acme"]).status == 77)
         try await daemon.stop()
     }
 }

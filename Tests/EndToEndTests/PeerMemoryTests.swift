@@ -41,7 +41,7 @@ import Glibc
             configuration: "[workspace.acme]\nsigners = [\"uid:65534\"]\n"
         )
         chmod(daemon.socket, 0o666)
-        #expect(try daemon.asNobody(["sign", "acme", "--user-id", "warm-up"]).status == 0)
+        #expect(try await daemon.asNobodyOffPool(["sign", "acme", "--user-id", "warm-up"]).status == 0)
         let pid = daemon.process.pid
         let before = try HostileInputTests.residentKiB(of: pid)
         let flood = try SpawnedProcess(
@@ -62,7 +62,7 @@ import Glibc
         #expect(flood.log.hasPrefix("sent "), "the attacker: \(flood.log)")
         #expect(peak - before < Self.boundKiB, "VmRSS grew from \(before) KiB to \(peak) KiB; \(flood.log)")
         // Another client is served while the peer holds its connection and its unread replies.
-        let bystander = try daemon.asNobody(["sign", "acme", "--user-id", "bystander"])
+        let bystander = try await daemon.asNobodyOffPool(["sign", "acme", "--user-id", "bystander"])
         #expect(bystander.status == 0, "\(bystander.standardError)")
 
         flood.send(SIGKILL)

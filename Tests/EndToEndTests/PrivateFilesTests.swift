@@ -10,21 +10,21 @@ import Glibc
 /// refused (exit 78, naming the file and the fix), what keyrotd creates is its owner's alone whatever the umask it
 /// was started with, and the process is not dumpable.
 @Suite(.serialized) struct PrivateFilesTests {
-    func run(_ directory: TemporaryDirectory, _ extra: [String]) throws -> ProcessResult {
+    func run(_ directory: TemporaryDirectory, _ extra: [String]) async throws -> ProcessResult {
         try "[workspace.acme]\n".write(toFile: directory.path("keyrotd.toml"), atomically: true, encoding: .utf8)
-        return try ProcessResult.run(
+        return try await ProcessResult.runOffPool(
             DaemonProcess.builtBinary,
             ["--state-dir", directory.path("state"), "--config", directory.path("keyrotd.toml")] + extra
         )
     }
 
-    @Test func aMasterKeyFileOthersCanReadIsRefused() throws {
+    @Test func aMasterKeyFileOthersCanReadIsRefused() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let key = directory.path("master.key")
         try PrivateFile.write(Data(repeating: 7, count: 32), to: key)
         #expect(chmod(key, 0o640) == 0)
-        let result = try run(directory, ["--master-key-file", key])
+        let result = try await run(directory, ["--master-key-file", key])
         #expect(result.status == 78)
         #expect(result.standardError.contains("\(key) is not private enough"), "\(result.standardError)")
         #expect(result.standardError.contains("mode 0640") && result.standardError.contains("chmod 600 \(key)"))
@@ -32,19 +32,19 @@ import Glibc
     }
 
     @Test(.enabled(if: Repository.runningAsRoot, "needs root to give the file away"))
-    func aMasterKeyFileAStrangerOwnsIsRefused() throws {
+    func aMasterKeyFileAStrangerOwnsIsRefused() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let key = directory.path("master.key")
         try PrivateFile.write(Data(repeating: 7, count: 32), to: key)
         #expect(chown(key, 65534, 65534) == 0)
-        let result = try run(directory, ["--master-key-file", key])
+        let result = try await run(directory, ["--master-key-file", key])
         #expect(result.status == 78)
         #expect(result.standardError.contains("owned by uid 65534"), "\(result.standardError)")
         #expect(result.standardError.contains("chown root: \(key)"))
     }
 
-    @Test func aStateDirectoryOthersCanEnterIsRefused() throws {
+    @Test func aStateDirectoryOthersCanEnterIsRefused() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try FileManager.default.createDirectory(
@@ -52,7 +52,7 @@ import Glibc
             withIntermediateDirectories: true,
             attributes: [.posixPermissions: 0o755]
         )
-        let result = try run(directory, ["--dev"])
+        let result = try await run(directory, ["--dev"])
         #expect(result.status == 78)
         #expect(
             result.standardError.contains("mode 0755")
@@ -119,7 +119,7 @@ import Glibc
         #expect(stat("/proc/\(daemon.pid)/mem", &info) == 0)
         #expect(info.st_uid == 0, "/proc/PID/mem of a dumpable process belongs to its own uid")
         // A process of the same uid cannot read its memory.
-        let peek = try ProcessResult.run(
+        let peek = try await ProcessResult.runOffPool(
             "/usr/bin/setpriv",
             [
                 "--reuid=65534", "--regid=65534", "--clear-groups", "--", "/usr/bin/head", "-c", "1",

@@ -43,19 +43,24 @@ import Glibc
             guard result.status == 0 else { throw SQLiteShell.ShellError(message: result.standardError) }
             return result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        let signed = try daemon.ctl(["sign", "acme", "--user-id", "user-42", "--ttl", "10min"])
+        let signed = try await daemon.ctlOffPool(["sign", "acme", "--user-id", "user-42", "--ttl", "10min"])
         #expect(signed.status == 0, "\(signed.standardError)")
         let token = signed.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
 
         _ = try daemon.inNamespace("cat /dev/zero > '\(state)/filler'")
-        let flagged = try daemon.ctl(["flag-leak", "acme", "--key", "acme.1", "--reason", "pasted in a chat"])
+        let flagged = try await daemon.ctlOffPool([
+            "flag-leak", "acme", "--key", "acme.1", "--reason", "pasted in a chat",
+        ])
         #expect(flagged.status == 75, "\(flagged.standardOutput) \(flagged.standardError)")
         #expect(flagged.standardError.contains("NOT YET DURABLE"), "\(flagged.standardError)")
         // Refused at once: its tokens fail, and it signs no more.
-        let verified = try daemon.ctl(["verify", "acme", token, "--explain"])
+        let verified = try await daemon.ctlOffPool(["verify", "acme", token, "--explain"])
         #expect(verified.status == 1, "\(verified.standardOutput)")
         #expect((verified.standardOutput + verified.standardError).contains("revoked"), "\(verified.standardError)")
-        #expect(try daemon.ctl(["sign", "acme", "--user-id", "user-43"]).status != 0, "a leaked key signs nothing")
+        #expect(
+            try await daemon.ctlOffPool(["sign", "acme", "--user-id", "user-43"]).status != 0,
+            "a leaked key signs nothing"
+        )
         let pending = try #require(
             await daemon.message(timeout: .seconds(5)) { $0["STATUS"]?.contains("not yet durable") == true },
             "\(daemon.messages.map(\.assignments))"
@@ -89,8 +94,8 @@ import Glibc
             } != nil
         )
         // The emergency rotation made its replacement: acme signs again, and the old token still fails.
-        #expect(try daemon.ctl(["sign", "acme", "--user-id", "user-44"]).status == 0)
-        #expect(try daemon.ctl(["verify", "acme", token]).status == 1)
+        #expect(try await daemon.ctlOffPool(["sign", "acme", "--user-id", "user-44"]).status == 0)
+        #expect(try await daemon.ctlOffPool(["verify", "acme", token]).status == 1)
         #expect(try await daemon.stop() == 0, "log: \(daemon.process.log)")
     }
 }

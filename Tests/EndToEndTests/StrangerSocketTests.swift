@@ -58,7 +58,7 @@ import Glibc
         var environment = ProcessInfo.processInfo.environment
         environment["KEYROTD_SOCKET"] = nil
         for (arguments, input) in commands {
-            let result = try ProcessResult.run(
+            let result = try await ProcessResult.runOffPool(
                 "/bin/sh",
                 ["-c", "cd '\(directory.path)' && exec '\(DaemonProcess.builtControlBinary)' \(arguments)"],
                 input: input,

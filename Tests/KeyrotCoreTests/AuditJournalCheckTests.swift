@@ -43,10 +43,30 @@ import Testing
     }
 
     @Test func aHashSentOutOfOrderOrUnderAnotherRowIsFound() {
+        let second: UInt64 = 1_000_000
         #expect(
-            check([Hash(hash: "h4", seq: 4), Hash(hash: "h2", seq: 2)]) == [.outOfOrder(hash: "h2", seq: 2, after: 4)]
+            check([
+                Hash(hash: "h4", seq: 4, receivedAt: 10 * second), Hash(hash: "h2", seq: 2, receivedAt: 11 * second),
+            ])
+                == [.outOfOrder(hash: "h2", seq: 2, after: 4)]
         )
         #expect(check([Hash(hash: "h2", seq: 3)]) == [.missing(hash: "h2", journalSeq: 3)])
+    }
+
+    @Test func rowsCommittedAtOnceMayReachTheJournalInEitherOrder() {
+        // Reported by the threads that committed them, a few milliseconds apart.
+        let journal = [
+            Hash(hash: "h2", seq: 2, receivedAt: 5_000_000), Hash(hash: "h1", seq: 1, receivedAt: 5_000_300),
+            Hash(hash: "h4", seq: 4, receivedAt: 5_900_000), Hash(hash: "h3", seq: 3, receivedAt: 5_950_000),
+        ]
+        #expect(check(journal).isEmpty)
+    }
+
+    @Test func findingsAreCappedAndTheRestCounted() {
+        let journal = (1...250).map { Hash(hash: "x\($0)", seq: nil) }
+        let findings = check(journal)
+        #expect(findings.count == AuditJournalCheck.maximumFindings + 1)
+        #expect(findings.last == .more(150))
     }
 
     @Test func aHashOfARowWithoutItsNumberStillMovesTheHeadItWasSeenAt() {

@@ -71,4 +71,38 @@ import Testing
         #expect(ring.key(withID: "acme.3")?.state == .pending)
         #expect(KeyRing(keys: LifecycleDecisionTests.acme.keys).revoking([]).signingKey?.keyID == "acme.2")
     }
+
+    @Test func aRevocationAddedToWhileItWasBeingStoredStaysForWhatWasAdded() throws {
+        var pending = PendingRevocations()
+        pending.add(
+            try decision(.revoke(keyID: "acme.1", reason: nil)),
+            of: "acme.1",
+            in: Fixture.acme,
+            leaked: false,
+            reason: nil,
+            actor: admin,
+            at: Fixture.t0
+        )
+        let tried = try #require(pending.due(at: Fixture.t0 + .seconds(1)).first)
+        // While the store took the plain revocation, the key was flagged as leaked too.
+        pending.add(nil, of: "acme.1", in: Fixture.acme, leaked: true, reason: "leak", actor: admin, at: Fixture.t0)
+        pending.settled(tried)
+        #expect(pending.entries.map(\.request) == [.flagLeak(keyID: "acme.1", reason: "leak")])
+        pending.settled(try #require(pending.due(at: Fixture.t0 + .seconds(1)).first))
+        #expect(pending.isEmpty)
+    }
+
+    @Test func withoutADecisionOnlyTheKeyAskedForIsRefused() {
+        var pending = PendingRevocations()
+        let refused = pending.add(
+            nil,
+            of: "acme.2",
+            in: Fixture.acme,
+            leaked: true,
+            reason: "r",
+            actor: admin,
+            at: Fixture.t0
+        )
+        #expect(refused == ["acme.2"])
+    }
 }

@@ -28,6 +28,21 @@ import Testing
         )
     }
 
+    @Test func aCredentialIsCheckedForItsOwnerOnlyForSystemdGrantsItThroughAnACL() {
+        let credential = { (mode: UInt32, owner: UInt32) in
+            PrivacyRules.problem(
+                with: .credential,
+                at: "/run/credentials/keyrotd.service/master-key",
+                mode: mode,
+                ownerUID: owner,
+                processUID: 998
+            )
+        }
+        #expect(credential(0o100440, 0) == nil)
+        #expect(credential(0o100400, 998) == nil)
+        #expect(credential(0o100400, 1000)?.contains("owned by uid 1000") == true)
+    }
+
     @Test func aStateDirectoryIsTheOwnersAlone() {
         let rules = { (mode: UInt32) in
             PrivacyRules.problem(

@@ -4,6 +4,10 @@ import KeyrotDaemon
 import KeyrotTestSupport
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 @Suite struct MasterKeyLoadingTests {
     @Test func devModeGeneratesAPrivateMasterKeyAndKeepsUsingIt() throws {
         let fixture = try DaemonFixture()
@@ -65,6 +69,23 @@ import Testing
         try PrivateFile.write(Data(repeating: 0xAB, count: 32), to: credentials + "/master-key")
         _ = try Daemon(options: options, clock: fixture.clock, logger: fixture.logger)
         #expect(try fixture.shell("SELECT count(*) FROM workspaces") == "1")
+        // systemd may grant the service's user read access through an ACL, which shows as group bits: a
+        // credential's mode is systemd's business, unlike a --master-key-file's.
+        #expect(chmod(credentials + "/master-key", 0o440) == 0)
+        _ = try Daemon(options: options, clock: fixture.clock, logger: fixture.logger)
+        #expect(throws: DaemonError.self) {
+            try Daemon(
+                options: DaemonOptions(
+                    stateDirectory: fixture.stateDirectory,
+                    configurationFile: try fixture.configurationFile(),
+                    masterKeyFile: credentials + "/master-key",
+                    environment: [:],
+                    journal: .off
+                ),
+                clock: fixture.clock,
+                logger: fixture.logger
+            )
+        }
     }
 
     @Test(arguments: [

@@ -28,7 +28,9 @@ struct StartupAuditCheck: Service {
                 let (hashes, findings) = try JournalAuditComparison.compare(store)
                 guard !findings.isEmpty else {
                     logger.info(
-                        "the audit chain matches the journal",
+                        hashes == 0
+                            ? "the journal holds no audit hash of this database yet (or keyrotd cannot read the journal): nothing to compare"
+                            : "the audit chain matches the journal",
                         metadata: ["keyrot.journal_hashes": "\(hashes)"]
                     )
                     return

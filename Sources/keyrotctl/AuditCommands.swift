@@ -83,7 +83,11 @@ struct AuditCommand: AsyncParsableCommand {
                     print("chain BROKEN at entries \(breaks) of \(result.entries)")
                 }
                 if let journal = result.journal {
-                    if journal.findings.isEmpty {
+                    if journal.hashes == 0 {
+                        print(
+                            "journal: no audit hashes of this database (none sent yet, or keyrotd cannot read the journal)"
+                        )
+                    } else if journal.findings.isEmpty {
                         print(
                             "journal: \(journal.hashes) audit hashes, all in the chain in order; the head is not behind"
                         )

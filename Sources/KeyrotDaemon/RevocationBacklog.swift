@@ -61,6 +61,12 @@ public final class RevocationBacklog: Sendable {
             tokens.refuseInMemory(loaded.refusedKeyIDs(in: name), of: name)
         }
         status.revocationsPending(Self.summary(loaded))
+        if !loaded.isEmpty {
+            logger.warning(
+                "revocations an earlier run could not store are in force again, and are retried",
+                metadata: ["keyrot.key_ids": "\(loaded.entries.map(\.keyID).joined(separator: ", "))"]
+            )
+        }
     }
 
     /// Holds the revocation of `keyID` that the store could not take at `now` because of `problem`: its keys are

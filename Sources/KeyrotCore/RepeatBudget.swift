@@ -1,6 +1,6 @@
-/// Lets at most ``allowed`` events about one subject (a peer's uid) through in each ``interval`` and counts the
-/// rest, so a peer repeating a refused call cannot flood the journal: past journald's rate limit every entry of the
-/// unit is dropped, the audit events included.
+/// Lets at most ``allowed`` events about one subject (a peer's uid, a revoked key presented) through in each
+/// ``interval`` and counts the rest, so a peer repeating a refused call, or a lasting failure, cannot flood the
+/// journal: past journald's rate limit every entry of the unit is dropped, the audit events included.
 ///
 /// Pure: the caller passes `now`. What was held back is reported, with its count, by the next event of the subject
 /// to pass or by ``endedWindows(at:)``, which the caller asks now and then. Memory stays bounded: at most

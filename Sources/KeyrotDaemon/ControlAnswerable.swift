@@ -2,6 +2,7 @@ import KeyrotControl
 import KeyrotCore
 import KeyrotCrypto
 import KeyrotStore
+import KeyrotSystemd
 
 /// An error a control call can end in, and the answer the caller gets for it: each layer's one error type says how
 /// it reads on the wire, here, once; ``ControlService`` asks it, with no chain of casts.
@@ -30,6 +31,10 @@ extension CryptoError: ControlAnswerable {
     var controlAnswer: VarlinkAnswer {
         .error(ControlService.storageFailure("a stored key could not be opened: \(self)"))
     }
+}
+
+extension SystemdError: ControlAnswerable {
+    var controlAnswer: VarlinkAnswer { .error(.internalError("\(self)")) }
 }
 
 extension KeyrotError: ControlAnswerable {

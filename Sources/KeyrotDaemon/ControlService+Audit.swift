@@ -1,6 +1,5 @@
 import KeyrotControl
 import KeyrotCore
-import KeyrotSystemd
 
 extension ControlService {
     /// keyrotd's version, as `GetInfo` and `Status` report it.
@@ -20,15 +19,11 @@ extension ControlService {
         let last = try store.history(limit: 1).last
         var journal: KeyrotAPI.JournalAudit?
         if parameters.journal == true {
-            do {
-                let comparison = try JournalAuditComparison.compare(store)
-                journal = KeyrotAPI.JournalAudit(
-                    hashes: comparison.hashes,
-                    findings: comparison.findings.map(\.description)
-                )
-            } catch let error as SystemdError {
-                throw VarlinkError.internalError("\(error)")
-            }
+            let comparison = try JournalAuditComparison.compare(store)
+            journal = KeyrotAPI.JournalAudit(
+                hashes: comparison.hashes,
+                findings: comparison.findings.map(\.description)
+            )
         }
         return .parameters(
             KeyrotAPI.VerifyAuditResult(

@@ -133,8 +133,9 @@ public struct ControlService: VarlinkService {
         }
     }
 
-    /// Fails unless the peer is an administrator or one of the workspace's signers. Root, keyrotd's own user and a
-    /// signer listed by uid are known without a user lookup; every other answer needs one (so it may block).
+    /// Fails unless the peer is an administrator or one of the workspace's signers. Administrators (the peer's own
+    /// groups are known from its socket) and a signer listed by uid are known without a user lookup; a signer by
+    /// group needs one (so it may block).
     func requireSigner(_ request: Request, of workspace: WorkspaceName) throws {
         let peer = request.peer
         if peer.uid == 0 || peer.uid == access.daemonUID { return }
@@ -142,15 +143,16 @@ public struct ControlService: VarlinkService {
         do {
             signers = try tokens.policy(of: workspace, mayBlock: request.mayBlock).signers
         } catch StoreError.refused(.workspaceNotFound(let name)) {
-            try request.requireBlocking()
             // Only administrators learn which workspaces exist.
             guard access.isAdministrator(uid: peer.uid, groupIDs: peer.groupIDs) else {
                 throw VarlinkError.permissionDenied(method: request.method, uid: peer.uid)
             }
             throw KeyrotError.workspaceNotFound(name)
         }
-        if signers.contains(.uid(peer.uid)) { return }
-        try request.requireBlocking()
+        if signers.contains(.uid(peer.uid)) || access.isAdministrator(uid: peer.uid, groupIDs: peer.groupIDs) {
+            return
+        }
+        try request.requireBlocking()  // the signers' group names, from the user database
         var signerUIDs: Set<UInt32> = []
         var signerGroupIDs: Set<UInt32> = []
         for signer in signers {

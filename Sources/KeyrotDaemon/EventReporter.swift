@@ -26,7 +26,7 @@ public final class EventReporter: Sendable {
 
     private struct State {
         var head: (seq: Int64, hash: String)?
-        var throttle = EventThrottle(interval: EventReporter.repeatInterval)
+        var throttle = RepeatBudget(allowed: 1, per: EventReporter.repeatInterval)
         var journalUnreachableNoted = false
 
         /// Moves the chain head to row `seq`, unless a newer row is known already.
@@ -67,7 +67,7 @@ public final class EventReporter: Sendable {
             switch event.kind {
             case .revokedKeyPresented, .rotationFailed:
                 let subject = "\(event.kind.rawValue) \(event.workspace?.rawValue ?? "") \(event.keyID ?? "")"
-                return state.throttle.allows(subject, at: now)
+                return state.throttle.admit(subject, at: now) != .suppress
             default:
                 return true
             }

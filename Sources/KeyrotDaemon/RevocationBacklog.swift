@@ -56,12 +56,8 @@ public final class RevocationBacklog: Sendable {
             }
         }
         pending = NIOLockedValueBox(loaded)
-        for workspace in Set(loaded.entries.map(\.workspace)) {
-            guard let name = try? WorkspaceName(workspace) else { continue }
-            tokens.refuseInMemory(loaded.refusedKeyIDs(in: name), of: name)
-        }
-        status.revocationsPending(Self.summary(loaded))
         if !loaded.isEmpty {
+            _ = changing { _ in }  // the refusals in force, the status line said
             logger.warning(
                 "revocations an earlier run could not store are in force again, and are retried",
                 metadata: ["keyrot.key_ids": "\(loaded.entries.map(\.keyID).joined(separator: ", "))"]

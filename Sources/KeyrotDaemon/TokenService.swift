@@ -31,9 +31,15 @@ public final class TokenService: Sendable {
 
     private let store: KeyStore
     let masterKey: MasterKey
-    private let cache = NIOLockedValueBox<[WorkspaceName: Unsealed]>([:])
-    /// Keys revoked in memory only, by workspace, while the store cannot take their revocation.
-    private let refusals = NIOLockedValueBox<[WorkspaceName: Set<String>]>([:])
+    private let cache = NIOLockedValueBox(Cache())
+
+    /// What the service holds in memory, under one lock (one acquisition per sign or verify).
+    private struct Cache {
+        /// Each workspace's keys as last read and opened.
+        var unsealed: [WorkspaceName: Unsealed] = [:]
+        /// Keys revoked in memory only, by workspace, while the store cannot take their revocation.
+        var refusals: [WorkspaceName: Set<String>] = [:]
+    }
 
     public init(store: KeyStore, masterKey: MasterKey) {
         self.store = store
@@ -170,20 +176,19 @@ public final class TokenService: Sendable {
     /// a revocation the store could not take yet (``RevocationBacklog``). Their tokens are rejected and they
     /// sign nothing.
     public func refuseInMemory(_ keyIDs: Set<String>, of workspace: WorkspaceName) {
-        refusals.withLockedValue { $0[workspace] = keyIDs.isEmpty ? nil : keyIDs }
+        cache.withLockedValue { $0.refusals[workspace] = keyIDs.isEmpty ? nil : keyIDs }
     }
 
     /// The workspace's keys from the cache, if the store has not written since they were read and no refusal in
     /// memory changed since.
     private func cachedKeys(of workspace: WorkspaceName) -> Unsealed? {
         let revision = store.revision(of: workspace)
-        let refused = refusals.withLockedValue { $0[workspace] ?? [] }
-        guard let cached = cache.withLockedValue({ $0[workspace] }), cached.keys.revision == revision,
-            cached.refused == refused
-        else {
-            return nil
+        return cache.withLockedValue { cache in
+            guard let cached = cache.unsealed[workspace], cached.keys.revision == revision,
+                cached.refused == cache.refusals[workspace] ?? []
+            else { return nil }
+            return cached
         }
-        return cached
     }
 
     /// The workspace's keys, from the cache while the store has not changed the workspace since, else freshly read
@@ -191,17 +196,18 @@ public final class TokenService: Sendable {
     private func keys(of workspace: WorkspaceName, mayBlock: Bool) throws -> Unsealed {
         if let cached = cachedKeys(of: workspace) { return cached }
         guard mayBlock else { throw BlockingRequired() }
-        let refused = refusals.withLockedValue { $0[workspace] ?? [] }
+        let refused = cache.withLockedValue { $0.refusals[workspace] ?? [] }
         var keys = try store.workspaceKeys(of: workspace)
         keys.ring = keys.ring.revoking(refused)
         var macs: [String: HMACKey] = [:]
         var userHashMAC: HMACKey?
+        let signingKeyID = keys.ring.signingKey?.keyID
         for key in keys.ring.keys where !refused.contains(key.keyID) {
             guard let sealed = keys.sealedSecrets[key.keyID] else { continue }
             let secret = try masterKey.open(sealed, for: .key(workspace: workspace, keyID: key.keyID))
             let mac = try HMACKey(key.algorithm, key: secret)
             macs[key.keyID] = mac
-            if key.keyID == keys.ring.signingKey?.keyID {
+            if key.keyID == signingKeyID {
                 userHashMAC =
                     key.algorithm == TokenRules.userHashAlgorithm
                     ? mac : try HMACKey(TokenRules.userHashAlgorithm, key: secret)
@@ -219,7 +225,7 @@ public final class TokenService: Sendable {
             userHashMAC: userHashMAC,
             refused: refused
         )
-        cache.withLockedValue { $0[workspace] = unsealed }
+        cache.withLockedValue { $0.unsealed[workspace] = unsealed }
         return unsealed
     }
 }

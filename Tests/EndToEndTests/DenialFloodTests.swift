@@ -21,14 +21,10 @@ import Glibc
         chmod(daemon.socket, 0o666)
         let harness = Repository.path("Tests/Harness/flood-peer")
         let rotate = #"{"method":"io.keyrotd.Rotate","parameters":{"workspace":"acme"}}"#
-        // Seconds of waiting: on a thread of its own, not one of the two the whole suite's tasks share.
-        let socket = daemon.socket
-        let denied = try await onOwnThread {
-            try ProcessResult.run(
-                "/usr/bin/setpriv",
-                Self.asUID(65534, [harness, socket, rotate, "20000", "120", "read"])
-            )
-        }
+        let denied = try await ProcessResult.runOffPool(
+            "/usr/bin/setpriv",
+            Self.asUID(65534, [harness, daemon.socket, rotate, "20000", "120", "read"])
+        )
         #expect(
             denied.standardOutput == "replies 20000 errors 20000\n",
             "\(denied.standardOutput)\(denied.standardError)"

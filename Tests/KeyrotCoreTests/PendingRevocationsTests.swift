@@ -8,6 +8,19 @@ import Testing
         try LifecycleDecisionTests.decide(request, at: 10)
     }
 
+    /// Holds a plain revocation of acme.1, a grace key, at t0.
+    func revokeAcme1(_ pending: inout PendingRevocations) throws {
+        pending.add(
+            try decision(.revoke(keyID: "acme.1", reason: nil)),
+            of: "acme.1",
+            in: Fixture.acme,
+            leaked: false,
+            reason: nil,
+            actor: admin,
+            at: Fixture.t0
+        )
+    }
+
     @Test func aLeakFlagOfTheActiveKeyRefusesItAndRetriesWithGrowingDelays() throws {
         var pending = PendingRevocations()
         let refused = pending.add(
@@ -42,15 +55,7 @@ import Testing
 
     @Test func theSameKeyAskedTwiceIsOneEntryAndALeakFlagOutranksARevocation() throws {
         var pending = PendingRevocations()
-        pending.add(
-            try decision(.revoke(keyID: "acme.1", reason: nil)),
-            of: "acme.1",
-            in: Fixture.acme,
-            leaked: false,
-            reason: nil,
-            actor: admin,
-            at: Fixture.t0
-        )
+        try revokeAcme1(&pending)
         pending.add(
             try decision(.flagLeak(keyID: "acme.1", reason: "leak")),
             of: "acme.1",
@@ -74,15 +79,7 @@ import Testing
 
     @Test func aRevocationAddedToWhileItWasBeingStoredStaysForWhatWasAdded() throws {
         var pending = PendingRevocations()
-        pending.add(
-            try decision(.revoke(keyID: "acme.1", reason: nil)),
-            of: "acme.1",
-            in: Fixture.acme,
-            leaked: false,
-            reason: nil,
-            actor: admin,
-            at: Fixture.t0
-        )
+        try revokeAcme1(&pending)
         let tried = try #require(pending.due(at: Fixture.t0 + .seconds(1)).first)
         // While the store took the plain revocation, the key was flagged as leaked too.
         pending.add(nil, of: "acme.1", in: Fixture.acme, leaked: true, reason: "leak", actor: admin, at: Fixture.t0)

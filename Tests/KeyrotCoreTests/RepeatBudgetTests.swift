@@ -60,4 +60,33 @@ import Testing
         )
         #expect(budget.endedWindows(at: Fixture.t0 + .seconds(200)) == [.init(subject: "other peers", count: 2)])
     }
+
+    /// Whether each (subject, seconds after t0) passes, in order: one an interval is what the event reporter asks
+    /// for `revoked_key_presented` and `rotation_failed`.
+    func passes(_ throttle: inout RepeatBudget, _ events: [(String, Int64)]) -> [Bool] {
+        events.map { subject, second in throttle.admit(subject, at: Fixture.t0 + .seconds(second)) != .suppress }
+    }
+
+    @Test func aSubjectGoesOutOncePerInterval() {
+        var throttle = RepeatBudget(allowed: 1, per: .seconds(60))
+        let events = [("acme.1", 0 as Int64), ("acme.1", 1), ("acme.1", 59), ("acme.1", 60), ("acme.1", 61)]
+        #expect(passes(&throttle, events) == [true, false, false, true, false])
+    }
+
+    @Test func subjectsAreThrottledApart() {
+        var throttle = RepeatBudget(allowed: 1, per: .seconds(60))
+        #expect(passes(&throttle, [("acme.1", 0), ("acme.2", 0), ("acme.2", 5)]) == [true, true, false])
+    }
+
+    @Test func aClockSteppedBackDoesNotSilenceASubject() {
+        var throttle = RepeatBudget(allowed: 1, per: .seconds(60))
+        #expect(passes(&throttle, [("acme.1", 0), ("acme.1", -3600)]) == [true, true])
+    }
+
+    @Test func memoryStaysBoundedAndForgottenSubjectsGoOutAgain() {
+        var throttle = RepeatBudget(allowed: 1, per: .seconds(60), capacity: 3)
+        // Full of live subjects, a fourth is refused rather than grow; once they expire they are dropped.
+        let events = [("a", 0 as Int64), ("b", 0), ("c", 0), ("d", 1), ("d", 60), ("a", 61)]
+        #expect(passes(&throttle, events) == [true, true, true, false, true, true])
+    }
 }

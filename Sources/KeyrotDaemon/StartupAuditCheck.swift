@@ -6,7 +6,7 @@ import ServiceLifecycle
 
 /// Once keyrotd serves, compares its audit chain with the audit hashes it sent to the journal in earlier runs
 /// (``JournalAuditComparison``): a chain whose end was cut off, or a database replaced by an older copy, is
-/// reported as a critical `audit_journal_mismatch` event. It never holds up start-up, and finishes by itself.
+/// reported as a critical `audit_journal_mismatch` event. It never holds up start-up or shutdown.
 struct StartupAuditCheck: Service {
     let store: KeyStore
     let events: EventReporter
@@ -18,6 +18,9 @@ struct StartupAuditCheck: Service {
 
     func run() async throws {
         try? await cancelWhenGracefulShutdown { try await check() }
+        // Done, it still returns only when its turn to stop comes: a service of the group that returns while the
+        // group shuts down the ones after it fails the shutdown ("finished unexpectedly").
+        try? await gracefulShutdown()
     }
 
     private func check() async throws {

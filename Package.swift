@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .executable(name: "keyrotd", targets: ["keyrotd"]),
         .executable(name: "keyrotctl", targets: ["keyrotctl"]),
+        .executable(name: "keyrotd-provider", targets: ["keyrotd-provider"]),
         .library(name: "KeyrotDaemon", targets: ["KeyrotDaemon"]),
     ],
     dependencies: [
@@ -20,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
     ],
     targets: [
         // System libraries: a module map and a tiny shim each.
@@ -94,6 +97,30 @@ let package = Package(
                 "KeyrotControl", "CLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // The provider agent: the only code that opens network sockets (DESIGN §2). It never sees the master key
+        // or the database.
+        .target(
+            name: "KeyrotProvider",
+            dependencies: [
+                "KeyrotCore", "KeyrotControl",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "keyrotd-provider",
+            dependencies: [
+                "KeyrotProvider", "KeyrotControl",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -176,7 +203,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["keyrotd", "keyrotctl", "KeyrotTestSupport"],
+            dependencies: ["keyrotd", "keyrotctl", "keyrotd-provider", "KeyrotTestSupport"],
             swiftSettings: strict
         ),
     ]

@@ -321,12 +321,20 @@ public enum KeyrotAPI {
         public var secret: String
         public var key_id: String?
         public var activate: Bool?
+        public var provider_id: String?
 
-        public init(workspace: String, secret: String, key_id: String? = nil, activate: Bool? = nil) {
+        public init(
+            workspace: String,
+            secret: String,
+            key_id: String? = nil,
+            activate: Bool? = nil,
+            provider_id: String? = nil
+        ) {
             self.workspace = workspace
             self.secret = secret
             self.key_id = key_id
             self.activate = activate
+            self.provider_id = provider_id
         }
     }
 

@@ -16,6 +16,13 @@ public enum KeyrotCall: VarlinkMethods, Sendable {
     case verifyAudit(KeyrotAPI.VerifyAuditParameters)
     case status
     case reload
+    case providerWork
+    case providerCreated(KeyrotAPI.ProviderCreatedParameters)
+    case providerDeleted(KeyrotAPI.ProviderDeletedParameters)
+    case providerOrphanDeleted(KeyrotAPI.ProviderOrphanDeletedParameters)
+    case providerFailed(KeyrotAPI.ProviderFailedParameters)
+    case providerListed(KeyrotAPI.ProviderListedParameters)
+    case providerStatus(KeyrotAPI.ProviderStatusParameters)
 
     public init(method name: String, parameters: any Decoder) throws {
         switch name {
@@ -35,6 +42,13 @@ public enum KeyrotCall: VarlinkMethods, Sendable {
         case "VerifyAudit": self = .verifyAudit(try .init(from: parameters))
         case "Status": self = .status
         case "Reload": self = .reload
+        case "ProviderWork": self = .providerWork
+        case "ProviderCreated": self = .providerCreated(try .init(from: parameters))
+        case "ProviderDeleted": self = .providerDeleted(try .init(from: parameters))
+        case "ProviderOrphanDeleted": self = .providerOrphanDeleted(try .init(from: parameters))
+        case "ProviderFailed": self = .providerFailed(try .init(from: parameters))
+        case "ProviderListed": self = .providerListed(try .init(from: parameters))
+        case "ProviderStatus": self = .providerStatus(try .init(from: parameters))
         default: throw VarlinkError.methodNotFound("io.keyrotd.\(name)")
         }
     }

@@ -8,8 +8,15 @@ public enum KeyLifecycle {
     }
 
     /// When a workspace whose signing key is `active` falls due for its scheduled rotation: one period after that
-    /// key became active; at `now` if it has no active key (a workspace that cannot sign needs a key at once).
-    public static func rotationDue(of active: KeyRecord?, policy: WorkspacePolicy, now: Timestamp) -> Timestamp {
+    /// key became active; at `now` if it has no active key (a workspace that cannot sign needs a key at once); never
+    /// while its next key is being created at its provider (the provider job is the rotation, already under way).
+    public static func rotationDue(
+        of active: KeyRecord?,
+        policy: WorkspacePolicy,
+        now: Timestamp,
+        creationPending: Bool = false
+    ) -> Timestamp {
+        guard !creationPending else { return .distantFuture }
         guard let active else { return now }
         return (active.activatedAt ?? active.createdAt) + policy.rotateEvery
     }
@@ -57,7 +64,10 @@ public enum KeyLifecycle {
         switch request {
         case .create:
             preconditionFailure("handled above")
-        case .declare(let policy, let reason), .changePolicy(let policy, let reason):
+        case .declare(let policy, let reason):
+            transaction.changePolicy(to: policy, reason: reason)
+            transaction.unblockProviderJobs()
+        case .changePolicy(let policy, let reason):
             transaction.changePolicy(to: policy, reason: reason)
         case .rotate(let mode, let reason):
             transaction.rotate(mode, reason: reason)
@@ -71,6 +81,18 @@ public enum KeyLifecycle {
             try transaction.activate(keyID, reason: reason)
         case .retireExpiredGrace(let keyID):
             transaction.retireExpiredGrace(keyID)
+        case .providerCreated(let keyID, let providerSecretID, let secretLength):
+            try transaction.providerCreated(
+                keyID: keyID,
+                providerSecretID: providerSecretID,
+                secretLength: secretLength
+            )
+        case .providerDeleted(let keyID):
+            try transaction.providerDeleted(keyID: keyID)
+        case .providerOrphanDeleted(let providerSecretID, let name):
+            try transaction.providerOrphanDeleted(providerSecretID: providerSecretID, name: name)
+        case .providerFailed(let kind, let keyID, let failure, let jitter):
+            try transaction.providerFailed(kind: kind, keyID: keyID, failure: failure, jitter: jitter)
         }
         return transaction.decision
     }

@@ -12,6 +12,9 @@ public struct KeyRecord: Hashable, Sendable {
     public var graceUntil: Timestamp?
     /// The latest `exp` any token signed with this key may carry (nil: it signed none that is recorded).
     public var tokensValidUntil: Timestamp?
+    /// The provider's id of the key's secret, when a provider made it or an import bound it: a rotation deletes
+    /// that secret there once the key stops verifying.
+    public var providerSecretID: String?
 
     public init(
         workspace: WorkspaceName,
@@ -22,7 +25,8 @@ public struct KeyRecord: Hashable, Sendable {
         createdAt: Timestamp,
         activatedAt: Timestamp? = nil,
         graceUntil: Timestamp? = nil,
-        tokensValidUntil: Timestamp? = nil
+        tokensValidUntil: Timestamp? = nil,
+        providerSecretID: String? = nil
     ) {
         self.workspace = workspace
         self.keyID = keyID
@@ -33,6 +37,7 @@ public struct KeyRecord: Hashable, Sendable {
         self.activatedAt = activatedAt
         self.graceUntil = graceUntil
         self.tokensValidUntil = tokensValidUntil
+        self.providerSecretID = providerSecretID
     }
 
     /// Whether a token signed with this key may verify at `now`: pending and active keys do, grace keys only

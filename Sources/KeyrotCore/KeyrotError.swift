@@ -17,6 +17,11 @@ public enum KeyrotError: Error, Equatable, Sendable, CustomStringConvertible {
     case keyIDTaken(String)
     case invalidKeyID(String)
     case secretTooShort(minimum: Int, actual: Int)
+    /// The workspace's provider has no job of that kind for that key (done already, or never asked for).
+    case providerJobNotFound(workspace: String, kind: String, keyID: String)
+    /// The request concerns a provider, and the workspace has none.
+    case noProvider(workspace: String)
+    case invalidProviderSecretID(String)
 
     public var description: String {
         switch self {
@@ -48,6 +53,12 @@ public enum KeyrotError: Error, Equatable, Sendable, CustomStringConvertible {
             "invalid key id \"\(keyID)\": use 1 to 128 printable characters without spaces"
         case .secretTooShort(let minimum, let actual):
             "the secret has \(actual) bytes; the workspace's algorithm needs at least \(minimum)"
+        case .providerJobNotFound(let workspace, let kind, let keyID):
+            "workspace \"\(workspace)\" has no provider job to \(kind) key \"\(keyID)\" (done already, or never asked for)"
+        case .noProvider(let workspace):
+            "workspace \"\(workspace)\" has no provider"
+        case .invalidProviderSecretID(let id):
+            "invalid provider secret id \"\(id)\": use 1 to 128 printable characters without spaces"
         }
     }
 }

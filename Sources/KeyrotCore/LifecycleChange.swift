@@ -19,13 +19,22 @@ public enum LifecycleChange: Hashable, Sendable {
     case markLeaked(keyID: String)
     /// A grace key whose window has closed verifies no more; its material is destroyed.
     case retire(keyID: String)
+    /// Record a step for the provider to carry out.
+    case addProviderJob(ProviderJob)
+    /// Replace the provider job of the same kind and key id with this one (an attempt failed, it became urgent, or
+    /// a reload lifted its block).
+    case updateProviderJob(ProviderJob)
+    /// The provider job (`kind`, `keyID`) is done.
+    case removeProviderJob(kind: ProviderJob.Kind, keyID: String)
 
     /// Whether the change destroys a key's material: then the store must leave no copy of it in any of its files
     /// (a write-ahead log keeps old pages until it is checkpointed and truncated).
     public var destroysMaterial: Bool {
         switch self {
         case .revoke, .retire: true
-        case .createWorkspace, .setPolicy, .insertKey, .activate, .demoteToGrace, .markLeaked: false
+        case .createWorkspace, .setPolicy, .insertKey, .activate, .demoteToGrace, .markLeaked, .addProviderJob,
+            .updateProviderJob, .removeProviderJob:
+            false
         }
     }
 }
@@ -36,7 +45,7 @@ public struct NewKey: Hashable, Sendable {
     public enum Material: Hashable, Sendable {
         /// A fresh random secret of the algorithm's length, made and sealed by the store's sealer.
         case generated
-        /// The secret the caller imports (sealed by the caller for this key id).
+        /// The secret the caller imports, or the provider made (sealed by the caller for this key id).
         case imported
     }
 
@@ -46,12 +55,22 @@ public struct NewKey: Hashable, Sendable {
     /// `.active` or `.pending`.
     public var state: KeyState
     public var material: Material
+    /// The provider's id of the secret, when it came from the provider or an import bound it.
+    public var providerSecretID: String?
 
-    public init(keyID: String, generation: Int64, algorithm: SigningAlgorithm, state: KeyState, material: Material) {
+    public init(
+        keyID: String,
+        generation: Int64,
+        algorithm: SigningAlgorithm,
+        state: KeyState,
+        material: Material,
+        providerSecretID: String? = nil
+    ) {
         self.keyID = keyID
         self.generation = generation
         self.algorithm = algorithm
         self.state = state
         self.material = material
+        self.providerSecretID = providerSecretID
     }
 }

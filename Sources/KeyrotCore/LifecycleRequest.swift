@@ -19,6 +19,15 @@ public enum LifecycleRequest: Hashable, Sendable {
     case activate(keyID: String, reason: String?)
     /// Retire this grace key if its window has closed (a scheduled sweep: nothing happens otherwise).
     case retireExpiredGrace(keyID: String)
+    /// The provider made the secret of creation job `keyID`: it becomes the active key (the secret itself never
+    /// reaches the core, only its length).
+    case providerCreated(keyID: String, providerSecretID: String, secretLength: Int)
+    /// The provider deleted key `keyID`'s secret (or had none by that id any more): its deletion job is done.
+    case providerDeleted(keyID: String)
+    /// The agent deleted a secret keyrotd had created but never stored: recorded, nothing else changes.
+    case providerOrphanDeleted(providerSecretID: String, name: String)
+    /// An attempt at provider job (`kind`, `keyID`) failed; `jitter` is a random number in `0..<1`.
+    case providerFailed(kind: ProviderJob.Kind, keyID: String, failure: ProviderFailure, jitter: Double)
 }
 
 /// What an import asks for; the secret itself never reaches the core, only its length.
@@ -28,10 +37,13 @@ public struct ImportedKey: Hashable, Sendable {
     public var secretLength: Int
     /// Whether the key becomes the active one at once (else it waits as pending, verifying).
     public var activate: Bool
+    /// The provider's id of the secret (one made in Intercom's dashboard, say), so that a rotation deletes it there.
+    public var providerSecretID: String?
 
-    public init(keyID: String?, secretLength: Int, activate: Bool) {
+    public init(keyID: String?, secretLength: Int, activate: Bool, providerSecretID: String? = nil) {
         self.keyID = keyID
         self.secretLength = secretLength
         self.activate = activate
+        self.providerSecretID = providerSecretID
     }
 }

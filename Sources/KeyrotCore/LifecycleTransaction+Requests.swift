@@ -1,8 +1,14 @@
 /// The rules of each request (DESIGN §3): which moves it makes, which audit rows it writes, when it refuses.
 extension LifecycleTransaction {
-    /// A new workspace: its row, its first active key, `workspace_created`.
+    /// A new workspace: its row, its first active key, `workspace_created`. A provider's workspace gets its first
+    /// key from the provider: until then it has none, and cannot sign.
     mutating func createWorkspace(reason: String?) {
         recordWorkspaceCreation()
+        guard state.policy.provider == nil else {
+            record(AuditRecord(.workspaceCreated, keyID: nil, reason: reason, detail: state.policy.description))
+            requestProviderSecret(urgent: true, reason: "first key")
+            return
+        }
         let keyID = insertKey(.active, material: .generated)
         record(AuditRecord(.workspaceCreated, keyID: keyID, reason: reason, detail: state.policy.description))
     }
@@ -21,6 +27,11 @@ extension LifecycleTransaction {
                 successor: .fresh,
                 reason: "algorithm changed to \(policy.algorithm.rawValue)"
             )
+        } else if let provider = policy.provider, provider != old.provider,
+            state.activeKey?.providerSecretID == nil
+        {
+            // The verifier knows only secrets its provider made (or that an import bound to it).
+            requestProviderSecret(urgent: false, reason: "provider is now \(provider)")
         }
     }
 
@@ -34,6 +45,8 @@ extension LifecycleTransaction {
             guard state.rotationDue(now: now) <= now else { return }
             replaceActiveKey(revokingIt: false, successor: .oldestPending, reason: reason)
         case .manual:
+            // At a provider, a rotation under way is the rotation asked for.
+            guard state.pendingCreation == nil else { return }
             replaceActiveKey(revokingIt: false, successor: .oldestPending, reason: reason)
         case .emergency:
             replaceActiveKey(revokingIt: true, successor: .fresh, reason: reason)
@@ -55,11 +68,25 @@ extension LifecycleTransaction {
                 throw .keyNotRevocable(keyID: keyID, state: key.state)
             }
             revoke(keyID, leaked: leaked)
+            deleteAtProvider(key, urgent: true)
         }
         record(AuditRecord(leaked ? .leakFlagged : .revoked, keyID: keyID, reason: reason))
         if key.state == .active {
-            let successor = insertKey(.active, material: .generated)
-            record(AuditRecord(.emergencyRotated, keyID: successor, previousKeyID: keyID, reason: reason))
+            if state.policy.provider != nil {
+                let successor = requestProviderSecret(urgent: true, reason: reason, audited: false)
+                record(
+                    AuditRecord(
+                        .emergencyRotated,
+                        keyID: successor,
+                        previousKeyID: keyID,
+                        reason: reason,
+                        detail: "new secret requested from \(state.policy.provider!)"
+                    )
+                )
+            } else {
+                let successor = insertKey(.active, material: .generated)
+                record(AuditRecord(.emergencyRotated, keyID: successor, previousKeyID: keyID, reason: reason))
+            }
         }
     }
 
@@ -74,13 +101,25 @@ extension LifecycleTransaction {
             guard KeyLifecycle.isValidKeyID(requested) else { throw .invalidKeyID(requested) }
             guard !isTaken(requested) else { throw .keyIDTaken(requested) }
         }
-        let keyID = insertKey(.pending, material: .imported, keyID: imported.keyID)
+        if let providerSecretID = imported.providerSecretID {
+            guard state.policy.provider != nil else { throw .noProvider(workspace: state.name.rawValue) }
+            guard KeyLifecycle.isValidKeyID(providerSecretID) else {
+                throw .invalidProviderSecretID(providerSecretID)
+            }
+        }
+        let keyID = insertKey(
+            .pending,
+            material: .imported,
+            keyID: imported.keyID,
+            providerSecretID: imported.providerSecretID
+        )
+        let binding = imported.providerSecretID.map { ", \(state.policy.provider!) id \($0)" } ?? ""
         record(
             AuditRecord(
                 .keyImported,
                 keyID: keyID,
                 reason: nil,
-                detail: "\(algorithm.rawValue), \(imported.secretLength) bytes"
+                detail: "\(algorithm.rawValue), \(imported.secretLength) bytes\(binding)"
             )
         )
         if imported.activate {
@@ -114,6 +153,7 @@ extension LifecycleTransaction {
             return
         }
         retire(keyID)
+        deleteAtProvider(key, urgent: false)
         record(AuditRecord(.graceExpired, keyID: keyID, reason: nil, detail: "grace ended \(end.iso8601)"))
     }
 
@@ -128,19 +168,43 @@ extension LifecycleTransaction {
     }
 
     /// Replaces the active key, if any (to grace, or revoked), with `successor`, and records `rotated` or
-    /// `emergency_rotated`.
+    /// `emergency_rotated`. In a provider's workspace a fresh key is asked of the provider instead: the active key
+    /// keeps signing until the new secret is stored (``providerCreated(keyID:providerSecretID:secretLength:)``),
+    /// unless it is revoked, which happens now.
     private mutating func replaceActiveKey(revokingIt: Bool, successor: Successor, reason: String?) {
         let previous = state.activeKey
-        if let previous {
-            if revokingIt { revoke(previous.keyID, leaked: false) } else { demoteToGrace(previous) }
-        }
-        let pendingKeyID: String? =
-            switch successor {
-            case .fresh: nil
-            case .pending(let keyID): keyID
-            case .oldestPending:
-                state.keys.first { $0.state == .pending && $0.algorithm == state.policy.algorithm }?.keyID
+        let pendingKeyID = pendingSuccessor(successor)
+        if let provider = state.policy.provider, pendingKeyID == nil {
+            if let previous, revokingIt {
+                revoke(previous.keyID, leaked: false)
+                deleteAtProvider(previous, urgent: true)
             }
+            let keyID = requestProviderSecret(
+                urgent: revokingIt || previous == nil,
+                reason: reason,
+                audited: !revokingIt
+            )
+            if revokingIt {
+                record(
+                    AuditRecord(
+                        .emergencyRotated,
+                        keyID: keyID,
+                        previousKeyID: previous?.keyID,
+                        reason: reason,
+                        detail: "new secret requested from \(provider)"
+                    )
+                )
+            }
+            return
+        }
+        if let previous {
+            if revokingIt {
+                revoke(previous.keyID, leaked: false)
+                deleteAtProvider(previous, urgent: true)
+            } else {
+                demoteToGrace(previous)
+            }
+        }
         let keyID: String
         if let pendingKeyID {
             activate(pending: pendingKeyID)
@@ -156,5 +220,15 @@ extension LifecycleTransaction {
                 reason: reason
             )
         )
+    }
+
+    /// The pending key `successor` names, if any.
+    private func pendingSuccessor(_ successor: Successor) -> String? {
+        switch successor {
+        case .fresh: nil
+        case .pending(let keyID): keyID
+        case .oldestPending:
+            state.keys.first { $0.state == .pending && $0.algorithm == state.policy.algorithm }?.keyID
+        }
     }
 }

@@ -34,26 +34,39 @@ struct LifecycleTransaction {
         changes.append(.createWorkspace(state.policy))
     }
 
-    /// Whether `keyID` names a key already, here or in any other workspace.
+    /// Whether `keyID` names a key already, here or in any other workspace, or is reserved for a secret being
+    /// created at a provider.
     func isTaken(_ keyID: String) -> Bool {
-        state.key(withID: keyID) != nil || isKeyIDTaken(keyID)
+        state.key(withID: keyID) != nil || state.providerJob(.create, keyID: keyID) != nil || isKeyIDTaken(keyID)
+    }
+
+    /// The next generated key id that is free, and its generation.
+    func nextFreeKeyID() -> (keyID: String, generation: Int64) {
+        var generation = state.nextGeneration
+        var keyID = KeyLifecycle.keyID(workspace: state.name, generation: generation)
+        while isTaken(keyID) {
+            generation += 1
+            keyID = KeyLifecycle.keyID(workspace: state.name, generation: generation)
+        }
+        return (keyID, generation)
     }
 
     /// Adds a key of the workspace's algorithm at the next generation; a generated key skips any generation whose
     /// id is taken. Returns the key's id.
-    mutating func insertKey(_ keyState: KeyState, material: NewKey.Material, keyID requested: String? = nil) -> String {
-        var generation = state.nextGeneration
-        var keyID = requested ?? KeyLifecycle.keyID(workspace: state.name, generation: generation)
-        while requested == nil, isTaken(keyID) {
-            generation += 1
-            keyID = KeyLifecycle.keyID(workspace: state.name, generation: generation)
-        }
+    mutating func insertKey(
+        _ keyState: KeyState,
+        material: NewKey.Material,
+        keyID requested: String? = nil,
+        providerSecretID: String? = nil
+    ) -> String {
+        let (keyID, generation) = requested.map { ($0, state.nextGeneration) } ?? nextFreeKeyID()
         let key = NewKey(
             keyID: keyID,
             generation: generation,
             algorithm: state.policy.algorithm,
             state: keyState,
-            material: material
+            material: material,
+            providerSecretID: providerSecretID
         )
         state.nextGeneration = generation + 1
         state.keys.append(
@@ -63,7 +76,8 @@ struct LifecycleTransaction {
                 algorithm: key.algorithm,
                 state: keyState,
                 createdAt: now,
-                activatedAt: keyState == .active ? now : nil
+                activatedAt: keyState == .active ? now : nil,
+                providerSecretID: providerSecretID
             )
         )
         changes.append(.insertKey(key))
@@ -100,6 +114,23 @@ struct LifecycleTransaction {
     mutating func retire(_ keyID: String) {
         move(keyID, to: .retired) { _ in }
         changes.append(.retire(keyID: keyID))
+    }
+
+    mutating func addProviderJob(_ job: ProviderJob) {
+        state.providerJobs.append(job)
+        changes.append(.addProviderJob(job))
+    }
+
+    mutating func updateProviderJob(_ job: ProviderJob) {
+        guard let index = state.providerJobs.firstIndex(where: { $0.kind == job.kind && $0.keyID == job.keyID })
+        else { preconditionFailure("the lifecycle changed a provider job its workspace does not have") }
+        state.providerJobs[index] = job
+        changes.append(.updateProviderJob(job))
+    }
+
+    mutating func removeProviderJob(_ kind: ProviderJob.Kind, keyID: String) {
+        state.providerJobs.removeAll { $0.kind == kind && $0.keyID == keyID }
+        changes.append(.removeProviderJob(kind: kind, keyID: keyID))
     }
 
     /// Moves a key of the working copy to `next`; the rules only ask for moves the lifecycle allows.

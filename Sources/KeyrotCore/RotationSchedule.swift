@@ -62,8 +62,15 @@ public struct RotationSchedule: Sendable {
     private var nextStamp: UInt64 = 0
 
     /// The schedule of every workspace in `policies`, whose live (pending, active, grace) keys are `liveKeys`, as the
-    /// store held them at commit order `order` (read before them).
-    public init(policies: [WorkspaceName: WorkspacePolicy], liveKeys: [KeyRecord], order: UInt64, now: Timestamp) {
+    /// store held them at commit order `order` (read before them). A workspace in `rotationsInFlight` has its next
+    /// key being created at its provider: its rotation is under way, and not due again until that ends.
+    public init(
+        policies: [WorkspaceName: WorkspacePolicy],
+        liveKeys: [KeyRecord],
+        rotationsInFlight: Set<WorkspaceName> = [],
+        order: UInt64,
+        now: Timestamp
+    ) {
         var keys: [WorkspaceName: [KeyRecord]] = [:]
         for key in liveKeys { keys[key.workspace, default: []].append(key) }
         var deadlines: [Item] = []
@@ -72,10 +79,18 @@ public struct RotationSchedule: Sendable {
         rotations.reserveCapacity(policies.count)
         entries.reserveCapacity(policies.count)
         for (workspace, policy) in policies {
-            let entry = makeEntry(policy: policy, keys: keys[workspace] ?? [], order: order, now: now)
+            let entry = makeEntry(
+                policy: policy,
+                keys: keys[workspace] ?? [],
+                creationPending: rotationsInFlight.contains(workspace),
+                order: order,
+                now: now
+            )
             entries[workspace] = entry
             deadlines.append(Item(at: entry.earliest, workspace: workspace, stamp: entry.stamp))
-            rotations.append(Item(at: entry.rotationDue, workspace: workspace, stamp: entry.stamp))
+            if entry.rotationDue != .distantFuture {
+                rotations.append(Item(at: entry.rotationDue, workspace: workspace, stamp: entry.stamp))
+            }
         }
         self.deadlines = Heap(deadlines)
         self.rotations = Heap(rotations)
@@ -88,10 +103,18 @@ public struct RotationSchedule: Sendable {
     /// `order`; a change older than the one the schedule has for it is ignored.
     public mutating func update(_ workspace: WorkspaceState, order: UInt64, now: Timestamp) {
         if let current = entries[workspace.name], current.order > order { return }
-        let entry = makeEntry(policy: workspace.policy, keys: workspace.keys, order: order, now: now)
+        let entry = makeEntry(
+            policy: workspace.policy,
+            keys: workspace.keys,
+            creationPending: workspace.pendingCreation != nil,
+            order: order,
+            now: now
+        )
         entries[workspace.name] = entry
         deadlines.insert(Item(at: entry.earliest, workspace: workspace.name, stamp: entry.stamp))
-        rotations.insert(Item(at: entry.rotationDue, workspace: workspace.name, stamp: entry.stamp))
+        if entry.rotationDue != .distantFuture {
+            rotations.insert(Item(at: entry.rotationDue, workspace: workspace.name, stamp: entry.stamp))
+        }
     }
 
     /// Hands out the work due at `now`: retirements first, then rotations, each group in workspace order. Each
@@ -105,9 +128,11 @@ public struct RotationSchedule: Sendable {
             for grace in entry.graceEnds where grace.at <= now { retirements.append((top.workspace, grace.keyID)) }
             if entry.rotationDue <= now { rotationsDue.append(top.workspace) }
             entries[top.workspace]!.stamp = stamp()  // its queued items are stale until it is given back
-            rotations.insert(
-                Item(at: entry.rotationDue, workspace: top.workspace, stamp: entries[top.workspace]!.stamp)
-            )
+            if entry.rotationDue != .distantFuture {
+                rotations.insert(
+                    Item(at: entry.rotationDue, workspace: top.workspace, stamp: entries[top.workspace]!.stamp)
+                )
+            }
         }
         return retirements.sorted { ($0.workspace, $0.keyID) < ($1.workspace, $1.keyID) }
             .map { Action.retire($0.workspace, keyID: $0.keyID) }
@@ -147,14 +172,24 @@ public struct RotationSchedule: Sendable {
         return nextStamp
     }
 
-    private mutating func makeEntry(policy: WorkspacePolicy, keys: [KeyRecord], order: UInt64, now: Timestamp) -> Entry
-    {
+    private mutating func makeEntry(
+        policy: WorkspacePolicy,
+        keys: [KeyRecord],
+        creationPending: Bool,
+        order: UInt64,
+        now: Timestamp
+    ) -> Entry {
         let active = keys.first { $0.state == .active }
         let graceEnds = keys.compactMap { key in
             key.state == .grace ? (keyID: key.keyID, at: key.graceUntil ?? now) : nil
         }
         return Entry(
-            rotationDue: KeyLifecycle.rotationDue(of: active, policy: policy, now: now),
+            rotationDue: KeyLifecycle.rotationDue(
+                of: active,
+                policy: policy,
+                now: now,
+                creationPending: creationPending
+            ),
             graceEnds: graceEnds,
             order: order,
             stamp: stamp()

@@ -11,6 +11,9 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         self.secondsSinceEpoch = secondsSinceEpoch
     }
 
+    /// The last second of year 9999: "never" for a deadline, still a date every formatter and column takes.
+    public static let distantFuture = Timestamp(secondsSinceEpoch: 253_402_300_799)
+
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {
         lhs.secondsSinceEpoch < rhs.secondsSinceEpoch
     }

@@ -19,6 +19,8 @@ public struct WorkspacePolicy: Hashable, Sendable {
     public var clockSkew: TimeSpan
     /// Who besides administrators may sign and verify tokens for the workspace.
     public var signers: [Principal]
+    /// Who makes the workspace's secrets when the verifier must know them (nil: keyrotd generates them).
+    public var provider: ProviderKind?
 
     public init(
         algorithm: SigningAlgorithm,
@@ -28,7 +30,8 @@ public struct WorkspacePolicy: Hashable, Sendable {
         maxTokenTTL: TimeSpan,
         requireKeyID: Bool = false,
         clockSkew: TimeSpan = .seconds(60),
-        signers: [Principal] = []
+        signers: [Principal] = [],
+        provider: ProviderKind? = nil
     ) throws(KeyrotError) {
         guard rotateEvery.seconds >= 1 else { throw .invalidPolicy("rotate_every must be at least 1s") }
         guard grace.seconds >= 0 else { throw .invalidPolicy("grace must not be negative") }
@@ -36,6 +39,10 @@ public struct WorkspacePolicy: Hashable, Sendable {
         guard clockSkew.seconds >= 0 else { throw .invalidPolicy("clock_skew must not be negative") }
         guard maxTokenTTL >= tokenTTL else {
             throw .invalidPolicy("max_token_ttl (\(maxTokenTTL)) is shorter than token_ttl (\(tokenTTL))")
+        }
+        // Intercom verifies HS256 only, with the secret it made (43 bytes: too short for HS384's 48 and HS512's 64).
+        if provider == .intercom, algorithm != .hs256 {
+            throw .invalidPolicy("an intercom workspace signs with HS256, the algorithm Intercom verifies")
         }
         self.algorithm = algorithm
         self.rotateEvery = rotateEvery
@@ -45,6 +52,7 @@ public struct WorkspacePolicy: Hashable, Sendable {
         self.requireKeyID = requireKeyID
         self.clockSkew = clockSkew
         self.signers = signers
+        self.provider = provider
     }
 
     /// keyrotd's built-in defaults: HS256, rotate every 30 days, 7 days of grace, 1 h tokens (at most 24 h),
@@ -66,6 +74,7 @@ extension WorkspacePolicy: CustomStringConvertible {
             ("token_ttl", "\(tokenTTL)"), ("max_token_ttl", "\(maxTokenTTL)"), ("require_kid", "\(requireKeyID)"),
             ("clock_skew", "\(clockSkew)"),
             ("signers", signers.isEmpty ? "none" : signers.map(\.description).joined(separator: ",")),
+            ("provider", provider?.description ?? "none"),
         ]
     }
 

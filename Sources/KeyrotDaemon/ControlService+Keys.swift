@@ -112,6 +112,7 @@ extension ControlService {
             keyID: parameters.key_id,
             secretLength: secret.count,
             activate: parameters.activate == true,
+            providerSecretID: parameters.provider_id,
             at: request.now,
             actor: request.actor
         ) { keyID in

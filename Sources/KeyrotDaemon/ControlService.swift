@@ -22,6 +22,7 @@ public struct ControlService: VarlinkService {
     let logger: Logger
     let denials: DenialLog
     let revocations: RevocationBacklog
+    let providers: ProviderBoard
 
     /// - Parameter schedule: the deadlines `Status` reports the next rotation from.
     /// - Parameter status: the status line `Status` reports.
@@ -37,6 +38,7 @@ public struct ControlService: VarlinkService {
         logger: Logger,
         denials: DenialLog,
         revocations: RevocationBacklog,
+        providers: ProviderBoard,
         reload: @escaping @Sendable () -> String?
     ) {
         self.store = store
@@ -49,12 +51,14 @@ public struct ControlService: VarlinkService {
         self.logger = logger
         self.denials = denials
         self.revocations = revocations
+        self.providers = providers
         self.reload = reload
     }
 
     var access: AccessRules { settings.access }
 
-    /// Answers one call. Only `Sign`, `Verify` and `UserHash` can be answered where blocking is not allowed (see
+    /// Answers one call. Only `Sign`, `Verify`, `UserHash` and the provider agent's `ProviderWork` and
+    /// `ProviderListed` (from memory) can be answered where blocking is not allowed (see
     /// ``VarlinkService``): every other call reads or writes the store.
     public func answer(_ call: KeyrotCall, method: String, from peer: PeerCredentials, mayBlock: Bool) -> VarlinkAnswer
     {
@@ -64,6 +68,8 @@ public struct ControlService: VarlinkService {
             case .sign(let parameters): return .reply(try sign(parameters, request))
             case .verify(let parameters): return .reply(try verify(parameters, request))
             case .userHash(let parameters): return .reply(try userHash(parameters, request))
+            case .providerWork: return .reply(try providerWork(request))
+            case .providerListed(let parameters): return .reply(try providerListed(parameters, request))
             default: guard mayBlock else { return .mustBlock }
             }
             return .reply(try answerBlocking(call, request))
@@ -93,6 +99,13 @@ public struct ControlService: VarlinkService {
         case .verifyAudit(let parameters): try verifyAudit(parameters, request)
         case .status: try status(request)
         case .reload: try reloadConfiguration(request)
+        case .providerWork: try providerWork(request)
+        case .providerCreated(let parameters): try providerCreated(parameters, request)
+        case .providerDeleted(let parameters): try providerDeleted(parameters, request)
+        case .providerOrphanDeleted(let parameters): try providerOrphanDeleted(parameters, request)
+        case .providerFailed(let parameters): try providerFailed(parameters, request)
+        case .providerListed(let parameters): try providerListed(parameters, request)
+        case .providerStatus(let parameters): try providerStatus(parameters, request)
         }
     }
 

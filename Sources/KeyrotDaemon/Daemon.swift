@@ -21,6 +21,8 @@ public final class Daemon: Sendable {
     public let store: KeyStore
     public let tokens: TokenService
     public let revocations: RevocationBacklog
+    /// The provider work of every provider's workspace, for the provider agent.
+    public let providers: ProviderBoard
     /// The rotation schedule, kept current by every change the store commits.
     public let schedule: ScheduleKeeper
     /// The threads for work that may block (the database, user lookups, the journal, reading files): never Swift's
@@ -137,6 +139,21 @@ public final class Daemon: Sendable {
             logger: logger
         )
         schedule = ScheduleKeeper(store: store, clock: clock, wake: wake)
+        do {
+            providers = ProviderBoard(
+                workspaces: try store.providerWorkspaces(),
+                events: events,
+                status: status,
+                clock: clock
+            )
+        } catch {
+            throw .storage(path: databasePath, problem: error.description)
+        }
+        store.observeChanges { [providers] change in
+            if change.workspace.policy.provider != nil || providers.hasProvider(change.workspace.name) {
+                providers.update(change.workspace)
+            }
+        }
         blockingWork.start()
         logger.info(
             "keyrotd initialized",
@@ -164,6 +181,7 @@ public final class Daemon: Sendable {
             logger: logger,
             denials: denials,
             revocations: revocations,
+            providers: providers,
             reload: { [self] in reload() }
         )
         let server = ControlServer(
@@ -225,6 +243,25 @@ public final class Daemon: Sendable {
         services.append(
             .init(service: ReloadOnHangup(hangups: hangups, pool: blockingWork, reload: { [self] in _ = reload() }))
         )
+        if options.development {
+            // Stopped before the control socket (the group stops services in reverse order).
+            let credentials = (stateDirectory as NSString).appendingPathComponent("credentials")
+            try? Self.makeDirectory(credentials, mode: 0o700)
+            services.insert(
+                .init(
+                    service: ProviderAgentChild(
+                        executable: ProviderAgentChild.besideThisExecutable,
+                        socketPath: socketPath,
+                        credentialsDirectory: credentials,
+                        settings: settings,
+                        logger: logger
+                    ),
+                    successTerminationBehavior: .ignore,
+                    failureTerminationBehavior: .ignore
+                ),
+                at: 1
+            )
+        }
         if options.journal != .off {
             let check = StartupAuditCheck(
                 store: store,
@@ -348,7 +385,32 @@ public final class Daemon: Sendable {
             }
             adminGroupID = gid
         }
-        return AccessRules(daemonUID: getuid(), adminGroupID: adminGroupID)
+        var providerUIDs: Set<UInt32> = []
+        var providerGroupIDs: Set<UInt32> = []
+        for entry in configuration.providers {
+            let resolved: UInt32?
+            if entry.hasPrefix("group:") {
+                resolved = UserDatabase.groupID(named: String(entry.dropFirst("group:".count)))
+                if let resolved { providerGroupIDs.insert(resolved) }
+            } else {
+                let user = String(entry.dropFirst("uid:".count))
+                resolved = UInt32(user) ?? UserDatabase.userID(named: user)
+                if let resolved { providerUIDs.insert(resolved) }
+            }
+            guard resolved != nil else {
+                throw .configuration(
+                    file: options.configurationFile ?? DaemonOptions.productionConfigurationFile,
+                    key: "[access] providers",
+                    problem: "there is no \(entry.hasPrefix("group:") ? "group" : "user") named in \"\(entry)\""
+                )
+            }
+        }
+        return AccessRules(
+            daemonUID: getuid(),
+            adminGroupID: adminGroupID,
+            providerUIDs: providerUIDs,
+            providerGroupIDs: providerGroupIDs
+        )
     }
 
     private static func loadConfiguration(_ options: DaemonOptions) throws(DaemonError) -> DaemonConfiguration {

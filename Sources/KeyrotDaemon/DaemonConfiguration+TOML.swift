@@ -5,7 +5,9 @@ import TOMLKit
 extension DaemonConfiguration {
     private static let policyKeys: Set<String> = [
         "algorithm", "rotate_every", "grace", "token_ttl", "max_token_ttl", "require_kid", "clock_skew", "signers",
+        "provider",
     ]
+    private static let intercomKeys: Set<String> = ["api_base", "token_credential", "platforms", "ca_file", "timeout"]
     private static let topLevelKeys: Set<String> = ["defaults", "workspace", "access", "control"]
 
     /// Parses the TOML configuration; `file` names it in errors.
@@ -30,6 +32,12 @@ extension DaemonConfiguration {
     ///
     /// [workspace.acme]           # a workspace to create at start; keys as in [defaults]
     /// rotate_every = "2s"
+    /// provider = "intercom"      # its secrets come from Intercom (or "hook:/path/to/executable")
+    ///
+    /// [workspace.acme.intercom]
+    /// api_base = "https://api.intercom.io"   # or api.eu / api.au; http:// only to loopback
+    /// token_credential = "intercom-acme"     # the access token's credential name (default intercom-NAME)
+    /// platforms = ["web"]                    # any of web, ios, android
     /// ```
     /// - Throws: ``DaemonError/configuration(file:key:problem:)`` naming the file, the setting and the problem.
     public init(toml text: String, file: String) throws(DaemonError) {
@@ -50,6 +58,7 @@ extension DaemonConfiguration {
         }
         let defaults = try Self.policy(root["defaults"], section: "defaults", inheriting: nil, file: file)
         var workspaces: [WorkspaceName: WorkspacePolicy] = [:]
+        var intercom: [WorkspaceName: IntercomSettings] = [:]
         if let value = root["workspace"] {
             guard let table = value.table else {
                 throw .configuration(file: file, key: "workspace", problem: "must be tables like [workspace.acme]")
@@ -60,28 +69,112 @@ extension DaemonConfiguration {
                 do { workspace = try WorkspaceName(name) } catch {
                     throw .configuration(file: file, key: "[\(section)]", problem: error.description)
                 }
-                workspaces[workspace] = try Self.policy(table[name], section: section, inheriting: defaults, file: file)
+                let policy = try Self.policy(table[name], section: section, inheriting: defaults, file: file)
+                workspaces[workspace] = policy
+                let sub = table[name]?.table?["intercom"]
+                if policy.provider == .intercom {
+                    intercom[workspace] = try Self.intercom(sub, workspace: workspace, file: file)
+                } else if sub != nil {
+                    throw .configuration(
+                        file: file,
+                        key: "[\(section).intercom]",
+                        problem: "the workspace's provider is not \"intercom\""
+                    )
+                }
             }
         }
-        let (adminGroup, limits) = try Self.accessAndControl(root, file: file)
-        self.init(defaults: defaults, workspaces: workspaces, adminGroup: adminGroup, controlLimits: limits)
+        let (adminGroup, providers, limits) = try Self.accessAndControl(root, file: file)
+        self.init(
+            defaults: defaults,
+            workspaces: workspaces,
+            adminGroup: adminGroup,
+            controlLimits: limits,
+            intercom: intercom,
+            providers: providers
+        )
+    }
+
+    private static func intercom(
+        _ value: (any TOMLValueConvertible)?,
+        workspace: WorkspaceName,
+        file: String
+    ) throws(DaemonError) -> IntercomSettings {
+        let section = "[workspace.\(workspace).intercom]"
+        guard let table = value?.table ?? (value == nil ? TOMLTable() : nil) else {
+            throw .configuration(file: file, key: section, problem: "must be a table")
+        }
+        for key in table.keys where !intercomKeys.contains(key) {
+            throw .configuration(
+                file: file,
+                key: "\(section) \(key)",
+                problem: "unknown setting (expected one of \(intercomKeys.sorted().joined(separator: ", ")))"
+            )
+        }
+        func text(_ key: String) throws(DaemonError) -> String? {
+            guard let value = table[key] else { return nil }
+            guard let string = value.string else {
+                throw .configuration(file: file, key: "\(section) \(key)", problem: "must be a string")
+            }
+            return string
+        }
+        var platforms = ["web"]
+        if let value = table["platforms"] {
+            guard let entries = value.array?.map({ $0.string }), !entries.contains(nil) else {
+                throw .configuration(file: file, key: "\(section) platforms", problem: "must be a list of strings")
+            }
+            platforms = entries.map { $0! }
+        }
+        var timeout = TimeSpan.seconds(10)
+        if let spanText = try text("timeout") {
+            do { timeout = try TimeSpan(parsing: spanText) } catch {
+                throw .configuration(file: file, key: "\(section) timeout", problem: error.description)
+            }
+        }
+        do {
+            return try IntercomSettings(
+                apiBase: text("api_base") ?? IntercomSettings.regions[0],
+                tokenCredential: text("token_credential") ?? "intercom-\(workspace)",
+                platforms: platforms,
+                caFile: text("ca_file"),
+                timeout: timeout
+            )
+        } catch let error as KeyrotError {
+            throw .configuration(file: file, key: section, problem: error.description)
+        } catch let error as DaemonError {
+            throw error
+        } catch {
+            throw .configuration(file: file, key: section, problem: "invalid")
+        }
     }
 
     private static func accessAndControl(
         _ root: TOMLTable,
         file: String
-    ) throws(DaemonError) -> (String?, ControlLimits) {
+    ) throws(DaemonError) -> (String?, [String], ControlLimits) {
         var adminGroup: String?
+        var providers: [String] = []
         if let value = root["access"] {
             guard let table = value.table else {
                 throw .configuration(file: file, key: "access", problem: "must be a table")
             }
-            for key in table.keys where key != "admin_group" {
+            for key in table.keys where key != "admin_group" && key != "providers" {
                 throw .configuration(
                     file: file,
                     key: "[access] \(key)",
-                    problem: "unknown setting (expected admin_group)"
+                    problem: "unknown setting (expected admin_group or providers)"
                 )
+            }
+            if let value = table["providers"] {
+                guard let entries = value.array?.map({ $0.string }), !entries.contains(nil),
+                    entries.allSatisfy({ $0!.hasPrefix("uid:") || $0!.hasPrefix("group:") })
+                else {
+                    throw .configuration(
+                        file: file,
+                        key: "[access] providers",
+                        problem: "must be a list of \"uid:NUMBER\", \"uid:USER\" or \"group:NAME\" entries"
+                    )
+                }
+                providers = entries.map { $0! }
             }
             if let group = table["admin_group"] {
                 guard let name = group.string, !name.isEmpty else {
@@ -121,7 +214,7 @@ extension DaemonConfiguration {
                 limits.idleTimeout = .seconds(span.seconds)
             }
         }
-        return (adminGroup, limits)
+        return (adminGroup, providers, limits)
     }
 
     private static func policy(
@@ -135,7 +228,8 @@ extension DaemonConfiguration {
         guard let table = value.table else {
             throw .configuration(file: file, key: section, problem: "must be a table ([\(section)])")
         }
-        for key in table.keys where !policyKeys.contains(key) {
+        let isWorkspace = parent != nil
+        for key in table.keys where !policyKeys.contains(key) && !(isWorkspace && key == "intercom") {
             throw .configuration(
                 file: file,
                 key: "[\(section)] \(key)",
@@ -185,6 +279,12 @@ extension DaemonConfiguration {
                 }
             }
         }
+        var provider = base.provider
+        if let name = try text("provider") {
+            do { provider = try ProviderKind(parsing: name) } catch {
+                throw .configuration(file: file, key: "[\(section)] provider", problem: error.description)
+            }
+        }
         let tokenTTL = try span("token_ttl") ?? base.tokenTTL
         let inheritedMax = max(base.maxTokenTTL, tokenTTL)
         do {
@@ -196,7 +296,8 @@ extension DaemonConfiguration {
                 maxTokenTTL: span("max_token_ttl") ?? inheritedMax,
                 requireKeyID: requireKeyID,
                 clockSkew: span("clock_skew") ?? base.clockSkew,
-                signers: signers
+                signers: signers,
+                provider: provider
             )
         } catch let error as KeyrotError {
             throw .configuration(file: file, key: "[\(section)]", problem: error.description)

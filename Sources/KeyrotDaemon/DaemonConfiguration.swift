@@ -10,18 +10,29 @@ public struct DaemonConfiguration: Equatable, Sendable {
     public var adminGroup: String?
     /// `[control]`: connection limit and idle timeout.
     public var controlLimits: ControlLimits
+    /// `[workspace.NAME.intercom]` of each workspace whose provider is Intercom.
+    public var intercom: [WorkspaceName: IntercomSettings]
+    /// `[access] providers`: `uid:N`, `uid:NAME` or `group:NAME` entries the provider agent runs as.
+    public var providers: [String]
 
     public init(
         defaults: WorkspacePolicy = .standard,
         workspaces: [WorkspaceName: WorkspacePolicy] = [:],
         adminGroup: String? = nil,
-        controlLimits: ControlLimits = ControlLimits()
+        controlLimits: ControlLimits = ControlLimits(),
+        intercom: [WorkspaceName: IntercomSettings] = [:],
+        providers: [String] = []
     ) {
         self.defaults = defaults
         self.workspaces = workspaces
         self.adminGroup = adminGroup
         self.controlLimits = controlLimits
+        self.intercom = intercom
+        self.providers = providers
     }
+
+    /// Whether any configured workspace has a provider (then `keyrotd --dev` starts the provider agent).
+    public var hasProviders: Bool { workspaces.values.contains { $0.provider != nil } }
 
     /// The configuration `keyrotd --dev` runs when given no `--config`: one `demo` workspace whose keys
     /// rotate every minute, so a newcomer sees rotations happen.

@@ -50,7 +50,10 @@ public struct DaemonEvent: Hashable, Sendable {
         let because = entry.reason.map { ": \($0)" } ?? ""
         let message =
             switch entry.event {
-            case .workspaceCreated: "workspace \(workspace) created with key \(key)"
+            case .workspaceCreated:
+                entry.keyID == nil
+                    ? "workspace \(workspace) created; its first key comes from its provider"
+                    : "workspace \(workspace) created with key \(key)"
             case .workspaceUpdated: "workspace \(workspace) changed: \(entry.detail ?? "policy updated")"
             case .keyImported: "key \(key) imported into workspace \(workspace)"
             case .rotated:
@@ -63,6 +66,15 @@ public struct DaemonEvent: Hashable, Sendable {
             case .revoked: "key \(key) of workspace \(workspace) revoked\(because)"
             case .graceExpired: "key \(key) of workspace \(workspace) retired: its grace window ended"
             case .masterKeyRotated: "master key rotated: \(entry.detail ?? "every live key re-sealed")"
+            case .providerSecretRequested:
+                "workspace \(workspace) asked its provider for a new secret, to become key \(key)\(because)"
+            case .providerSecretCreated:
+                "workspace \(workspace) stored its provider's new secret as key \(key) (\(entry.detail ?? ""))"
+            case .providerSecretDeleted:
+                "the secret of key \(key) of workspace \(workspace) was deleted at its provider (\(entry.detail ?? ""))"
+            case .providerOrphanDeleted:
+                "workspace \(workspace): a secret created at its provider but never stored was deleted there "
+                    + "(\(entry.detail ?? ""))"
             }
         self.init(
             JournalEvent(entry.event),

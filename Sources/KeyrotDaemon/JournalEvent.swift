@@ -23,6 +23,12 @@ public enum JournalEvent: String, CaseIterable, Sendable {
     case reloadFailed = "reload_failed"
     case revocationPending = "revocation_pending"
     case auditJournalMismatch = "audit_journal_mismatch"
+    case providerSecretRequested = "provider_secret_requested"
+    case providerSecretCreated = "provider_secret_created"
+    case providerSecretDeleted = "provider_secret_deleted"
+    case providerOrphanDeleted = "provider_orphan_deleted"
+    case providerCallFailed = "provider_call_failed"
+    case leakedSecretStillAccepted = "leaked_secret_still_accepted"
     case started
     case stopping
 
@@ -45,21 +51,29 @@ public enum JournalEvent: String, CaseIterable, Sendable {
         case .reloadFailed: "5feb38054aab41bfb3b0a92564d60eca"
         case .revocationPending: "645f35bf89d146fbacc71a12a623e522"
         case .auditJournalMismatch: "f953b2769d4e417c917fee3b8d0a1de3"
+        case .providerSecretRequested: "8f13af911cd94c32b09653723465f346"
+        case .providerSecretCreated: "dd913569b60b45c198a297144b652701"
+        case .providerSecretDeleted: "eddbddcb652e46aaba809c1fc4d09bc5"
+        case .providerOrphanDeleted: "1c3da14540524a1f840aa1b0599beb29"
+        case .providerCallFailed: "d0186b93abdf4649ad7802b27bd722fa"
+        case .leakedSecretStillAccepted: "aaeade77ca16464f99e3721d2bd88326"
         case .started: "2a05f9e23b924aa9bc52d26664ecec37"
         case .stopping: "3f7d09c6003446ec86318ce1dd16590f"
         }
     }
 
-    /// How urgent it is: a leak, a revocation not yet durable and an audit log behind the journal are critical, a failure an error, a revoked key presented or an emergency a
-    /// warning, routine changes notices.
+    /// How urgent it is: a leak, a revocation not yet durable, a leaked secret the provider still accepts and an
+    /// audit log behind the journal are critical, a failure an error, a revoked key presented, an emergency or an
+    /// orphan at the provider a warning, routine changes notices.
     public var priority: JournalPriority {
         switch self {
-        case .leakFlagged, .revocationPending, .auditJournalMismatch: .critical
-        case .rotationFailed, .storeUnhealthy, .reloadFailed: .error
-        case .emergencyRotated, .revoked, .revokedKeyPresented, .masterKeyRotated: .warning
-        case .workspaceCreated, .workspaceUpdated, .keyImported, .rotated, .storeRecovered, .started, .stopping:
+        case .leakFlagged, .revocationPending, .auditJournalMismatch, .leakedSecretStillAccepted: .critical
+        case .rotationFailed, .storeUnhealthy, .reloadFailed, .providerCallFailed: .error
+        case .emergencyRotated, .revoked, .revokedKeyPresented, .masterKeyRotated, .providerOrphanDeleted: .warning
+        case .workspaceCreated, .workspaceUpdated, .keyImported, .rotated, .storeRecovered, .started, .stopping,
+            .providerSecretCreated, .providerSecretDeleted:
             .notice
-        case .graceExpired: .info
+        case .graceExpired, .providerSecretRequested: .info
         }
     }
 
@@ -75,6 +89,10 @@ public enum JournalEvent: String, CaseIterable, Sendable {
         case .leakFlagged: self = .leakFlagged
         case .revoked: self = .revoked
         case .graceExpired: self = .graceExpired
+        case .providerSecretRequested: self = .providerSecretRequested
+        case .providerSecretCreated: self = .providerSecretCreated
+        case .providerSecretDeleted: self = .providerSecretDeleted
+        case .providerOrphanDeleted: self = .providerOrphanDeleted
         }
     }
 }

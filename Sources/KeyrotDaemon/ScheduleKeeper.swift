@@ -55,7 +55,11 @@ public final class ScheduleKeeper: Sendable {
             return nil
         }
         if let planned { return planned }
-        let snapshot: (policies: [WorkspaceName: WorkspacePolicy], liveKeys: [KeyRecord], order: UInt64)
+        let snapshot:
+            (
+                policies: [WorkspaceName: WorkspacePolicy], liveKeys: [KeyRecord],
+                rotationsInFlight: Set<WorkspaceName>, order: UInt64
+            )
         do throws(StoreError) { snapshot = try store.scheduleSnapshot() } catch {
             state.withLockedValue { $0.missed = nil }
             throw error
@@ -64,6 +68,7 @@ public final class ScheduleKeeper: Sendable {
         var schedule = RotationSchedule(
             policies: snapshot.policies,
             liveKeys: snapshot.liveKeys,
+            rotationsInFlight: snapshot.rotationsInFlight,
             order: snapshot.order,
             now: now
         )

@@ -15,6 +15,7 @@ public final class ServiceStatus: Sendable {
         var failingWork: String?
         var rejectedReload: String?
         var pendingRevocations: String?
+        var providerProblems: String?
         var stopping = false
         var sent: String?
 
@@ -22,6 +23,7 @@ public final class ServiceStatus: Sendable {
             if stopping { return "stopping" }
             var parts: [String] = []
             if let pendingRevocations { parts.append(pendingRevocations) }
+            if let providerProblems { parts.append(providerProblems) }
             if let unhealthy { parts.append("store unhealthy, watchdog pings stopped: \(unhealthy)") }
             parts.append(schedule)
             if let failingWork { parts.append("scheduled work failing: \(failingWork)") }
@@ -87,6 +89,11 @@ public final class ServiceStatus: Sendable {
     /// Which revocations are in force in memory only, as ``RevocationBacklog`` words it; nil when none.
     public func revocationsPending(_ summary: String?) {
         update { $0.pendingRevocations = summary }
+    }
+
+    /// What is wrong with the provider work, as ``ProviderBoard`` words it; nil when nothing is.
+    public func providerProblems(_ summary: String?) {
+        update { $0.providerProblems = summary }
     }
 
     /// `RELOADING=1`: the configuration is being read again.

@@ -5,7 +5,7 @@ extension KeyRecord {
     /// The columns ``init(row:)`` reads, from `keys AS k JOIN workspaces AS w`.
     static let selection = """
         w.name AS workspace, k.key_id, k.algorithm, k.state, k.leaked, k.created_at, k.activated_at, k.grace_until,
-        k.tokens_valid_until
+        k.tokens_valid_until, k.provider_secret_id
         """
 
     init(row: Row) throws {
@@ -20,7 +20,8 @@ extension KeyRecord {
             createdAt: Timestamp(secondsSinceEpoch: row["created_at"]),
             activatedAt: (row["activated_at"] as Int64?).map(Timestamp.init(secondsSinceEpoch:)),
             graceUntil: (row["grace_until"] as Int64?).map(Timestamp.init(secondsSinceEpoch:)),
-            tokensValidUntil: (row["tokens_valid_until"] as Int64?).map(Timestamp.init(secondsSinceEpoch:))
+            tokensValidUntil: (row["tokens_valid_until"] as Int64?).map(Timestamp.init(secondsSinceEpoch:)),
+            providerSecretID: row["provider_secret_id"]
         )
     }
 }
@@ -38,7 +39,31 @@ extension WorkspacePolicy {
             maxTokenTTL: .seconds(row["max_token_ttl_seconds"]),
             requireKeyID: row["require_kid"],
             clockSkew: .seconds(row["clock_skew_seconds"]),
-            signers: try (row["signers"] as String).split(separator: ",").map { try Principal(String($0)) }
+            signers: try (row["signers"] as String).split(separator: ",").map { try Principal(String($0)) },
+            provider: try (row["provider"] as String?).map { text throws(KeyrotError) in try ProviderKind(parsing: text)
+            }
+        )
+    }
+}
+
+extension ProviderJob {
+    /// The columns ``init(row:)`` reads from `provider_jobs`.
+    static let selection = """
+        kind, key_id, provider_secret_id, urgent, attempts, not_before, last_error, blocked, created_at
+        """
+
+    init(row: Row) throws {
+        guard let kind = Kind(rawValue: row["kind"]) else { throw DatabaseError(message: "unknown provider job kind") }
+        self.init(
+            kind: kind,
+            keyID: row["key_id"],
+            providerSecretID: row["provider_secret_id"],
+            urgent: row["urgent"],
+            attempts: row["attempts"],
+            notBefore: Timestamp(secondsSinceEpoch: row["not_before"]),
+            lastError: row["last_error"],
+            blocked: row["blocked"],
+            createdAt: Timestamp(secondsSinceEpoch: row["created_at"])
         )
     }
 }

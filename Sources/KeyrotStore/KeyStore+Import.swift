@@ -9,6 +9,7 @@ extension KeyStore {
     /// - Parameters:
     ///   - keyID: the key's id; nil gives the workspace's next generated id.
     ///   - secretLength: the secret's length, checked against the algorithm (at least its hash size).
+    ///   - providerSecretID: the provider's id of the secret, in a provider's workspace.
     ///   - seal: seals the secret for the final key id; the store never sees the secret.
     /// - Returns: the new key and the audit rows (`key_imported`, then `rotated` if activated).
     public func importKey(
@@ -16,11 +17,17 @@ extension KeyStore {
         keyID requestedKeyID: String?,
         secretLength: Int,
         activate: Bool,
+        providerSecretID: String? = nil,
         at now: Timestamp,
         actor: AuditActor,
         seal: @escaping (_ keyID: String) throws -> Data
     ) throws(StoreError) -> (key: KeyRecord, entries: [AuditEntry]) {
-        let imported = ImportedKey(keyID: requestedKeyID, secretLength: secretLength, activate: activate)
+        let imported = ImportedKey(
+            keyID: requestedKeyID,
+            secretLength: secretLength,
+            activate: activate,
+            providerSecretID: providerSecretID
+        )
         let outcome = try perform(.importKey(imported), on: name, at: now, actor: actor, sealImported: seal)
         guard case .insertKey(let key) = outcome.decision.changes.first,
             let record = outcome.decision.result.key(withID: key.keyID)

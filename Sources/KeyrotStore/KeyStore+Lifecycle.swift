@@ -69,8 +69,9 @@ extension KeyStore {
         var lookupError: (any Error)?
         let decision = try KeyLifecycle.decide(request, for: name, current: current?.state, at: now) { keyID in
             do { return try db.keyIDExists(keyID) } catch {
+                // "Not taken" ends the lifecycle's search for a free id; the decision is dropped for the error.
                 lookupError = error
-                return true
+                return false
             }
         }
         if let lookupError { throw lookupError }
@@ -139,6 +140,12 @@ extension KeyStore {
                 set: "state = ?, retired_at = ?, sealed_secret = NULL",
                 [KeyState.retired.rawValue, now.secondsSinceEpoch]
             )
+        case .addProviderJob(let job):
+            try db.insertProviderJob(job, workspaceID: workspaceID)
+        case .updateProviderJob(let job):
+            try db.updateProviderJob(job, workspaceID: workspaceID)
+        case .removeProviderJob(let kind, let keyID):
+            try db.deleteProviderJob(kind, keyID: keyID, workspaceID: workspaceID)
         }
     }
 }

@@ -3,12 +3,14 @@ import KeyrotCore
 
 extension KeyStore {
     /// What the scheduler needs, read in one snapshot: every workspace's policy and its live keys
-    /// (pending, active, grace), and the ``commitOrder`` asked for just before the snapshot was read.
+    /// (pending, active, grace), the workspaces whose next key is being created at their provider, and the
+    /// ``commitOrder`` asked for just before the snapshot was read.
     ///
     /// Rows are decoded as they are stepped through (a cursor), never copied into a list of rows first: with many
     /// workspaces, copied rows cost several times the memory and time of what is kept.
     public func scheduleSnapshot() throws(StoreError) -> (
-        policies: [WorkspaceName: WorkspacePolicy], liveKeys: [KeyRecord], order: UInt64
+        policies: [WorkspaceName: WorkspacePolicy], liveKeys: [KeyRecord], rotationsInFlight: Set<WorkspaceName>,
+        order: UInt64
     ) {
         let order = commitOrder
         return try read { db in
@@ -30,7 +32,16 @@ extension KeyStore {
                 arguments: [KeyState.pending.rawValue, KeyState.active.rawValue, KeyState.grace.rawValue]
             )
             while let row = try rows.next() { keys.append(try KeyRecord(row: row)) }
-            return (policies, keys, order)
+            let creating = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT w.name FROM provider_jobs AS j JOIN workspaces AS w ON w.id = j.workspace_id
+                    WHERE j.kind = 'create'
+                    """
+            )
+            return (
+                policies, keys, Set(try creating.map { name throws(KeyrotError) in try WorkspaceName(name) }), order
+            )
         }
     }
 

@@ -109,6 +109,10 @@ struct KeyCommand: AsyncParsableCommand {
         @Argument var workspace: String
         @Option(name: .customLong("kid"), help: "The key's id (default: <workspace>.<generation>).") var keyID: String?
         @Flag(help: "Make it the active key now (the old one goes to grace).") var activate = false
+        @Option(
+            help: "The secret's id at the workspace's provider (Intercom lists it), so a rotation deletes it there too."
+        )
+        var providerID: String?
 
         func run() async throws {
             var secret = FileHandle.standardInput.readDataToEndOfFile()
@@ -126,7 +130,8 @@ struct KeyCommand: AsyncParsableCommand {
                     workspace: workspace,
                     secret: secret.base64EncodedString(),
                     key_id: keyID,
-                    activate: activate
+                    activate: activate,
+                    provider_id: providerID
                 ),
                 returning: KeyrotAPI.ImportKeyResult.self
             )

@@ -16,6 +16,7 @@ struct Keyrotctl: AsyncParsableCommand {
         subcommands: [
             Status.self, WorkspaceCommand.self, Keys.self, Rotate.self, FlagLeak.self, Revoke.self, Sign.self,
             Verify.self, UserHash.self, History.self, AuditCommand.self, Plan.self, KeyCommand.self, Reload.self,
+            ProviderCommand.self,
         ]
     )
 

@@ -35,7 +35,7 @@ import Testing
     @Test func describesItselfInConfigWords() {
         #expect(
             WorkspacePolicy.standard.description
-                == "algorithm=HS256 rotate_every=30d grace=7d token_ttl=1h max_token_ttl=1d require_kid=false clock_skew=1min signers=none"
+                == "algorithm=HS256 rotate_every=30d grace=7d token_ttl=1h max_token_ttl=1d require_kid=false clock_skew=1min signers=none provider=none"
         )
     }
 

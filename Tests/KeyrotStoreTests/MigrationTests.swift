@@ -82,7 +82,8 @@ import Testing
         let fixture = try StoreFixture()
         #expect(
             try fixture.shell("SELECT version, file_name, length(sha3) FROM schema_migrations ORDER BY version")
-                == "1|0001_initial.sql|64\n2|0002_heartbeat.sql|64\n3|0003_master_key_rotation.sql|64"
+                == "1|0001_initial.sql|64\n2|0002_heartbeat.sql|64\n3|0003_master_key_rotation.sql|64\n"
+                + "4|0004_provider_jobs.sql|64"
         )
         _ = try fixture.shell(
             "UPDATE schema_migrations SET sha3 = lower(hex(sha3('an older text', 256))) WHERE version = 1"

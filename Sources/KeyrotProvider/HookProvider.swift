@@ -1,0 +1,157 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// A provider driven by an executable (`provider = "hook:/path"`): run with one argument, `create`, `delete` or
+/// `list`, a JSON request on stdin and a JSON answer on stdout. Exit 0 is done, 75 (EX_TEMPFAIL) "try again later",
+/// anything else a failure; it is killed after 30 s. Its stderr goes to the agent's log (the journal).
+///
+/// Secret material travels only on stdin and stdout, never in argv or the environment.
+///
+/// - `list`: `{"workspace": W}` → `{"secrets": [{"id": ..., "name": ..., "created_at": ...}]}`
+/// - `create`: `{"workspace": W, "name": N}` → `{"id": ..., "secret": ...}`
+/// - `delete`: `{"workspace": W, "id": I}` → `{"deleted": true}` (false: it had no such secret)
+public struct HookProvider: SecretProvider {
+    public static let timeout: Duration = .seconds(30)
+
+    let executable: String
+    let workspace: String
+    let logger: Logger
+
+    public init(executable: String, workspace: String, logger: Logger) {
+        self.executable = executable
+        self.workspace = workspace
+        self.logger = logger
+    }
+
+    struct ListAnswer: Decodable {
+        struct Secret: Decodable {
+            var id: String
+            var name: String?
+            var created_at: Int64?
+        }
+        var secrets: [Secret]
+    }
+
+    struct CreateAnswer: Decodable {
+        var id: String
+        var secret: String
+    }
+
+    struct DeleteAnswer: Decodable {
+        var deleted: Bool?
+    }
+
+    public func list() async throws(ProviderCallError) -> [ListedSecret] {
+        let answer: ListAnswer = try await run("list", ["workspace": workspace])
+        return answer.secrets.map { ListedSecret(id: $0.id, name: $0.name ?? "", createdAt: $0.created_at) }
+    }
+
+    public func create(name: String) async throws(ProviderCallError) -> CreatedSecret {
+        let answer: CreateAnswer = try await run("create", ["workspace": workspace, "name": name])
+        guard !answer.id.isEmpty, !answer.secret.isEmpty else {
+            throw .rejected(status: 0, message: "hook create answered an empty id or secret")
+        }
+        return CreatedSecret(id: answer.id, secret: answer.secret)
+    }
+
+    public func delete(id: String) async throws(ProviderCallError) -> Bool {
+        let answer: DeleteAnswer = try await run("delete", ["workspace": workspace, "id": id])
+        return answer.deleted ?? true
+    }
+
+    /// Runs the hook off Swift's cooperative pool and decodes its answer.
+    private func run<Answer: Decodable>(
+        _ command: String,
+        _ request: [String: String]
+    ) async throws(ProviderCallError)
+        -> Answer
+    {
+        let input = (try? JSONEncoder().encode(request)) ?? Data()
+        let result: Result<Data, ProviderCallError> = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(returning: Self.execute(executable, command, input: input, logger: logger))
+            }
+        }
+        let output = try result.get()
+        guard let answer = try? JSONDecoder().decode(Answer.self, from: output) else {
+            throw .rejected(status: 0, message: "hook \(command) answered something that is not its JSON answer")
+        }
+        return answer
+    }
+
+    /// Blocking: spawns the hook, feeds stdin, collects stdout (at most 1 MiB) and stderr, and waits at most
+    /// ``timeout``.
+    static func execute(
+        _ executable: String,
+        _ command: String,
+        input: Data,
+        logger: Logger
+    ) -> Result<
+        Data, ProviderCallError
+    > {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = [command]
+        process.environment = ["PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"]
+        let stdin = Pipe()
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        let finished = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in finished.signal() }
+        do { try process.run() } catch {
+            return .failure(.rejected(status: 0, message: "hook \(executable) could not be started: \(error)"))
+        }
+        let output = LockedData()
+        let errors = LockedData()
+        let readers = DispatchGroup()
+        for (pipe, sink) in [(stdout, output), (stderr, errors)] {
+            readers.enter()
+            DispatchQueue.global().async {
+                while true {
+                    let chunk = pipe.fileHandleForReading.availableData
+                    if chunk.isEmpty { break }
+                    sink.append(chunk, limit: 1 << 20)
+                }
+                readers.leave()
+            }
+        }
+        try? stdin.fileHandleForWriting.write(contentsOf: input)
+        try? stdin.fileHandleForWriting.close()
+        let seconds = Double(timeout.components.seconds)
+        if finished.wait(timeout: .now() + seconds) == .timedOut {
+            kill(process.processIdentifier, SIGKILL)
+            finished.wait()
+            readers.wait()
+            return .failure(
+                .transient("hook \(command) was killed after \(Int(seconds))s", status: nil, retryAfterSeconds: nil)
+            )
+        }
+        readers.wait()
+        for line in String(decoding: errors.data, as: UTF8.self).split(whereSeparator: \.isNewline).prefix(20) {
+            logger.warning("hook: \(line.prefix(500))", metadata: ["keyrot.hook": "\(executable)"])
+        }
+        switch process.terminationStatus {
+        case 0: return .success(output.data)
+        case 75:
+            return .failure(
+                .transient("hook \(command) asked to try again later (exit 75)", status: nil, retryAfterSeconds: nil)
+            )
+        case let status: return .failure(.rejected(status: 0, message: "hook \(command) failed (exit \(status))"))
+        }
+    }
+}
+
+/// Bytes gathered by one reader thread and read once it is done.
+private final class LockedData: Sendable {
+    private let bytes = Mutex(Data())
+
+    var data: Data { bytes.withLock { $0 } }
+
+    func append(_ chunk: Data, limit: Int) {
+        bytes.withLock { if $0.count < limit { $0.append(chunk.prefix(limit - $0.count)) } }
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+
+/// Where the agent finds the provider access tokens: systemd's `$CREDENTIALS_DIRECTORY` (`LoadCredential=`), or
+/// the directory `keyrotd --dev` names. Read at each use, so a changed token works after a reload without a restart.
+public struct ProviderCredentials: Sendable {
+    public let directory: String
+
+    public init(directory: String) {
+        self.directory = directory
+    }
+
+    /// The credential `name`'s text, without a trailing newline.
+    ///
+    /// - Throws: ``ProviderCallError/unauthorized(status:message:)`` when it is missing, unreadable or empty: no call
+    ///   can succeed until an operator puts it in place and reloads.
+    public func token(named name: String) throws(ProviderCallError) -> String {
+        guard !name.contains("/"), !name.hasPrefix(".") else {
+            throw .unauthorized(status: 0, message: "credential name \"\(name)\" is not a file name")
+        }
+        let path = (directory as NSString).appendingPathComponent(name)
+        guard let data = FileManager.default.contents(atPath: path), data.count <= 64 * 1024,
+            var text = String(data: data, encoding: .utf8)
+        else {
+            throw .unauthorized(status: 0, message: "credential \(name) is missing or unreadable in \(directory)")
+        }
+        while text.last?.isNewline == true { text.removeLast() }
+        guard !text.isEmpty, !text.contains(where: \.isNewline) else {
+            throw .unauthorized(status: 0, message: "credential \(name) in \(directory) is empty or has several lines")
+        }
+        return text
+    }
+}

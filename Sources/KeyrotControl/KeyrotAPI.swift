@@ -54,6 +54,8 @@ public enum KeyrotAPI {
         public var activated_at: String?
         public var grace_until: String?
         public var verifies: Bool
+        /// The id of the key's secret at the workspace's provider (Intercom's), if it has one there.
+        public var provider_id: String?
 
         public init(
             key_id: String,
@@ -63,7 +65,8 @@ public enum KeyrotAPI {
             created_at: String,
             activated_at: String?,
             grace_until: String?,
-            verifies: Bool
+            verifies: Bool,
+            provider_id: String? = nil
         ) {
             self.key_id = key_id
             self.algorithm = algorithm
@@ -73,6 +76,7 @@ public enum KeyrotAPI {
             self.activated_at = activated_at
             self.grace_until = grace_until
             self.verifies = verifies
+            self.provider_id = provider_id
         }
     }
 

@@ -11,7 +11,8 @@ extension KeyrotAPI.Key {
             created_at: key.createdAt.iso8601,
             activated_at: key.activatedAt?.iso8601,
             grace_until: key.graceUntil?.iso8601,
-            verifies: key.verifies(at: now)
+            verifies: key.verifies(at: now),
+            provider_id: key.providerSecretID
         )
     }
 }

@@ -126,14 +126,15 @@ func showWorkspace(_ workspace: KeyrotAPI.Workspace) {
 }
 
 func showKeys(_ keys: [KeyrotAPI.Key]) {
+    let atProvider = keys.contains { $0.provider_id != nil }
     printTable(
-        ["KEY", "ALGORITHM", "STATE", "VERIFIES", "CREATED", "GRACE UNTIL"],
+        ["KEY", "ALGORITHM", "STATE", "VERIFIES", "CREATED", "GRACE UNTIL"] + (atProvider ? ["PROVIDER ID"] : []),
         keys.map {
             [
                 $0.key_id, $0.algorithm, $0.state + ($0.leaked ? " (leaked)" : ""), $0.verifies ? "yes" : "no",
                 $0.created_at,
                 $0.grace_until ?? "-",
-            ]
+            ] + (atProvider ? [$0.provider_id ?? "-"] : [])
         }
     )
 }

@@ -43,7 +43,7 @@ import Glibc
         )
         let atReady = seen.withLock { $0 }
         #expect(atReady.clientConnected, "READY=1 came before the control socket accepted a client")
-        #expect(atReady.schemaVersion == "3", "READY=1 came before the schema was migrated")
+        #expect(atReady.schemaVersion == "4", "READY=1 came before the schema was migrated")
         #expect(ready.pid == daemon.process.pid, "NotifyAccess=main: READY must come from the main process")
         #expect(ready["STATUS"]?.hasPrefix("1 workspace; next rotation acme in ") == true, "\(ready.assignments)")
         let beforeReady = daemon.messages.prefix { $0["READY"] != "1" }

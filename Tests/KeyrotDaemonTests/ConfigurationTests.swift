@@ -35,12 +35,12 @@ import Testing
         let acme = try #require(configuration.workspaces[try WorkspaceName("acme")])
         #expect(
             acme.description
-                == "algorithm=HS256 rotate_every=2s grace=3s token_ttl=1h max_token_ttl=1d require_kid=false clock_skew=1min signers=none"
+                == "algorithm=HS256 rotate_every=2s grace=3s token_ttl=1h max_token_ttl=1d require_kid=false clock_skew=1min signers=none provider=none"
         )
         let billing = try #require(configuration.workspaces[try WorkspaceName("billing")])
         #expect(
             billing.description
-                == "algorithm=HS512 rotate_every=30d grace=7d token_ttl=2d max_token_ttl=2d require_kid=true clock_skew=5s signers=uid:1001,group:webapp"
+                == "algorithm=HS512 rotate_every=30d grace=7d token_ttl=2d max_token_ttl=2d require_kid=true clock_skew=5s signers=uid:1001,group:webapp provider=none"
         )
     }
 

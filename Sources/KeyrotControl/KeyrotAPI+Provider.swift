@@ -41,19 +41,22 @@ extension KeyrotAPI {
         public var platforms: [String]
         public var ca_file: String?
         public var timeout_seconds: Int
+        public var sweep_every_seconds: Int
 
         public init(
             api_base: String,
             token_credential: String,
             platforms: [String],
             ca_file: String?,
-            timeout_seconds: Int
+            timeout_seconds: Int,
+            sweep_every_seconds: Int
         ) {
             self.api_base = api_base
             self.token_credential = token_credential
             self.platforms = platforms
             self.ca_file = ca_file
             self.timeout_seconds = timeout_seconds
+            self.sweep_every_seconds = sweep_every_seconds
         }
     }
 

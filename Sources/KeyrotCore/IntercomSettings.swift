@@ -13,13 +13,17 @@ public struct IntercomSettings: Hashable, Sendable {
     public var caFile: String?
     /// How long one call may take, connecting included.
     public var timeout: TimeSpan
+    /// How often the agent lists the secrets at Intercom when it has nothing else to do there: to delete orphans (a
+    /// creation whose answer came too late) and to show unmanaged secrets.
+    public var sweepEvery: TimeSpan
 
     public init(
         apiBase: String = regions[0],
         tokenCredential: String,
         platforms: [String] = ["web"],
         caFile: String? = nil,
-        timeout: TimeSpan = .seconds(10)
+        timeout: TimeSpan = .seconds(10),
+        sweepEvery: TimeSpan = .minutes(5)
     ) throws(KeyrotError) {
         let base = apiBase.hasSuffix("/") ? String(apiBase.dropLast()) : apiBase
         guard Self.isAllowedBase(base) else {
@@ -45,11 +49,13 @@ public struct IntercomSettings: Hashable, Sendable {
             throw .invalidPolicy("ca_file must be an absolute path")
         }
         guard (1...300).contains(timeout.seconds) else { throw .invalidPolicy("timeout must be 1s to 5min") }
+        guard (1...86_400).contains(sweepEvery.seconds) else { throw .invalidPolicy("sweep_every must be 1s to 1d") }
         self.apiBase = base
         self.tokenCredential = tokenCredential
         self.platforms = platforms
         self.caFile = caFile
         self.timeout = timeout
+        self.sweepEvery = sweepEvery
     }
 
     /// HTTPS anywhere; plain HTTP only to 127.0.0.0/8, `[::1]` or `localhost`, so a token never crosses a network

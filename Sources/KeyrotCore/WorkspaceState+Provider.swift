@@ -32,7 +32,7 @@ extension WorkspaceState {
                 ? "not retried until a reload"
                 : job.notBefore <= now ? "retrying now" : "retry in \((job.notBefore - now).description(units: 1))"
             let what = job.kind == .create ? "rotation blocked" : "deleting \(job.keyID) there failing"
-            problems.append("\(name): \(what): \(provider) \(job.lastError ?? "failed"), \(retry)")
+            problems.append("\(name): \(what): \(job.lastError ?? "\(provider) failed"), \(retry)")
         }
         return problems.isEmpty ? nil : problems.joined(separator: "; ")
     }

@@ -7,7 +7,9 @@ extension DaemonConfiguration {
         "algorithm", "rotate_every", "grace", "token_ttl", "max_token_ttl", "require_kid", "clock_skew", "signers",
         "provider",
     ]
-    private static let intercomKeys: Set<String> = ["api_base", "token_credential", "platforms", "ca_file", "timeout"]
+    private static let intercomKeys: Set<String> = [
+        "api_base", "token_credential", "platforms", "ca_file", "timeout", "sweep_every",
+    ]
     private static let topLevelKeys: Set<String> = ["defaults", "workspace", "access", "control"]
 
     /// Parses the TOML configuration; `file` names it in errors.
@@ -38,6 +40,8 @@ extension DaemonConfiguration {
     /// api_base = "https://api.intercom.io"   # or api.eu / api.au; http:// only to loopback
     /// token_credential = "intercom-acme"     # the access token's credential name (default intercom-NAME)
     /// platforms = ["web"]                    # any of web, ios, android
+    /// timeout = "10s"                        # each call's deadline
+    /// sweep_every = "5min"                   # how often to look for orphans and unmanaged secrets
     /// ```
     /// - Throws: ``DaemonError/configuration(file:key:problem:)`` naming the file, the setting and the problem.
     public init(toml text: String, file: String) throws(DaemonError) {
@@ -124,10 +128,10 @@ extension DaemonConfiguration {
             }
             platforms = entries.map { $0! }
         }
-        var timeout = TimeSpan.seconds(10)
-        if let spanText = try text("timeout") {
-            do { timeout = try TimeSpan(parsing: spanText) } catch {
-                throw .configuration(file: file, key: "\(section) timeout", problem: error.description)
+        func span(_ key: String, default value: TimeSpan) throws(DaemonError) -> TimeSpan {
+            guard let spanText = try text(key) else { return value }
+            do { return try TimeSpan(parsing: spanText) } catch {
+                throw .configuration(file: file, key: "\(section) \(key)", problem: error.description)
             }
         }
         do {
@@ -136,7 +140,8 @@ extension DaemonConfiguration {
                 tokenCredential: text("token_credential") ?? "intercom-\(workspace)",
                 platforms: platforms,
                 caFile: text("ca_file"),
-                timeout: timeout
+                timeout: span("timeout", default: .seconds(10)),
+                sweepEvery: span("sweep_every", default: .minutes(5))
             )
         } catch let error as KeyrotError {
             throw .configuration(file: file, key: section, problem: error.description)

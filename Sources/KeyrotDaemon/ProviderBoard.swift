@@ -149,7 +149,8 @@ extension KeyrotAPI.ProviderWorkspace {
                     token_credential: $0.tokenCredential,
                     platforms: $0.platforms,
                     ca_file: $0.caFile,
-                    timeout_seconds: Int($0.timeout.seconds)
+                    timeout_seconds: Int($0.timeout.seconds),
+                    sweep_every_seconds: Int($0.sweepEvery.seconds)
                 )
             },
             hook: hook,

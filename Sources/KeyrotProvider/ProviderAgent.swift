@@ -13,6 +13,9 @@ import NIOSSL
 /// A creation first lists the provider's secrets and deletes the orphans, secrets named like keyrotd's that no key
 /// of keyrotd holds (a creation whose answer was lost, or that either process did not live to record), so a secret
 /// is never left behind at the provider. Secrets named otherwise are never deleted.
+///
+/// - Important: One agent per keyrotd: a second one could take the secret the first has just created, and not yet
+///   reported, for an orphan. The unit and `keyrotd --dev`'s child each run one.
 public final class ProviderAgent: Sendable {
     /// How the agent reaches keyrotd and its tokens.
     public struct Options: Sendable {
@@ -20,21 +23,17 @@ public final class ProviderAgent: Sendable {
         public var credentials: ProviderCredentials
         /// The pause between two `ProviderWork` calls when there was nothing to do.
         public var pollInterval: Duration
-        /// How often each workspace's secrets are listed for `keyrotctl provider status`, work or not.
-        public var listingInterval: Duration
 
-        public init(
-            socketPath: String,
-            credentials: ProviderCredentials,
-            pollInterval: Duration,
-            listingInterval: Duration
-        ) {
+        public init(socketPath: String, credentials: ProviderCredentials, pollInterval: Duration) {
             self.socketPath = socketPath
             self.credentials = credentials
             self.pollInterval = pollInterval
-            self.listingInterval = listingInterval
         }
     }
+
+    /// How often a workspace without work is swept (its secrets listed, orphans deleted) when its settings do not
+    /// say (a hook's).
+    static let defaultSweepInterval = Duration.seconds(300)
 
     let options: Options
     let logger: Logger
@@ -48,7 +47,7 @@ public final class ProviderAgent: Sendable {
 
     /// Runs until the task is cancelled; a lost connection to keyrotd is retried every second.
     public func run() async {
-        var lastListing: [String: ContinuousClock.Instant] = [:]
+        var lastSweep: [String: ContinuousClock.Instant] = [:]
         while !Task.isCancelled {
             do {
                 try await ControlClient.withConnection(to: options.socketPath) { connection in
@@ -61,12 +60,13 @@ public final class ProviderAgent: Sendable {
                         )
                         var worked = false
                         for workspace in work.workspaces {
-                            let due = lastListing[workspace.workspace].map {
-                                ContinuousClock.now - $0 >= options.listingInterval
-                            }
-                            guard !workspace.jobs.isEmpty || due != false else { continue }
+                            let interval =
+                                workspace.intercom.map { Duration.seconds($0.sweep_every_seconds) }
+                                ?? Self.defaultSweepInterval
+                            let sweepDue = lastSweep[workspace.workspace].map { .now - $0 >= interval } ?? true
+                            guard !workspace.jobs.isEmpty || sweepDue else { continue }
                             worked = try await self.work(on: workspace, connection: &connection) || worked
-                            lastListing[workspace.workspace] = .now
+                            lastSweep[workspace.workspace] = .now
                         }
                         if !worked { try await Task.sleep(for: options.pollInterval) }
                     }
@@ -93,9 +93,15 @@ public final class ProviderAgent: Sendable {
             return true
         }
         if workspace.jobs.isEmpty {
-            // Nothing due: a listing for the status only.
-            if let listed = try? await provider.list() {
-                try await reportListing(listed, of: workspace, connection: &connection)
+            // Nothing due: a sweep, for orphans whose creation answered too late and for the status's listing. A
+            // failure here is retried at the next sweep; it blocks no rotation.
+            do { try await sweep(workspace, at: provider, connection: &connection) } catch let error
+                as ProviderCallError
+            {
+                logger.warning(
+                    "listing the provider's secrets failed",
+                    metadata: ["keyrot.workspace": "\(workspace.workspace)", "keyrot.error": "\(error)"]
+                )
             }
             return false
         }
@@ -120,25 +126,7 @@ public final class ProviderAgent: Sendable {
         at provider: any SecretProvider,
         connection: inout ControlClient
     ) async throws {
-        let listed = try await provider.list()
-        try await reportListing(listed, of: workspace, connection: &connection)
-        let managed = Set(workspace.managed_ids)
-        for orphan in listed where orphan.name.hasPrefix(workspace.secret_name_prefix) && !managed.contains(orphan.id) {
-            _ = try await provider.delete(id: orphan.id)
-            logger.warning(
-                "deleted a secret created at the provider but never stored",
-                metadata: ["keyrot.workspace": "\(workspace.workspace)", "keyrot.provider_secret_id": "\(orphan.id)"]
-            )
-            _ = try await connection.call(
-                "io.keyrotd.ProviderOrphanDeleted",
-                KeyrotAPI.ProviderOrphanDeletedParameters(
-                    workspace: workspace.workspace,
-                    provider_secret_id: orphan.id,
-                    name: orphan.name
-                ),
-                returning: KeyrotAPI.EntriesResult.self
-            )
-        }
+        try await sweep(workspace, at: provider, connection: &connection)
         let name = job.secret_name ?? "\(workspace.secret_name_prefix)\(job.key_id)"
         let created = try await provider.create(name: name)
         do {
@@ -169,6 +157,35 @@ public final class ProviderAgent: Sendable {
                 "keyrot.provider_secret_id": "\(created.id)",
             ]
         )
+    }
+
+    /// Lists the provider's secrets (reported for the status) and deletes the orphans: secrets named like keyrotd's
+    /// whose ids keyrotd does not manage (a creation whose answer was lost or came too late, or that either process
+    /// did not live to record).
+    private func sweep(
+        _ workspace: KeyrotAPI.ProviderWorkspace,
+        at provider: any SecretProvider,
+        connection: inout ControlClient
+    ) async throws {
+        let listed = try await provider.list()
+        try await reportListing(listed, of: workspace, connection: &connection)
+        let managed = Set(workspace.managed_ids)
+        for orphan in listed where orphan.name.hasPrefix(workspace.secret_name_prefix) && !managed.contains(orphan.id) {
+            _ = try await provider.delete(id: orphan.id)
+            logger.warning(
+                "deleted a secret created at the provider but never stored",
+                metadata: ["keyrot.workspace": "\(workspace.workspace)", "keyrot.provider_secret_id": "\(orphan.id)"]
+            )
+            _ = try await connection.call(
+                "io.keyrotd.ProviderOrphanDeleted",
+                KeyrotAPI.ProviderOrphanDeletedParameters(
+                    workspace: workspace.workspace,
+                    provider_secret_id: orphan.id,
+                    name: orphan.name
+                ),
+                returning: KeyrotAPI.EntriesResult.self
+            )
+        }
     }
 
     private func delete(

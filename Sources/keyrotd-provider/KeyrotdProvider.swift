@@ -54,8 +54,7 @@ struct KeyrotdProvider: AsyncParsableCommand {
             options: .init(
                 socketPath: socket,
                 credentials: ProviderCredentials(directory: directory),
-                pollInterval: .milliseconds(Int64(pollInterval * 1000)),
-                listingInterval: .seconds(300)
+                pollInterval: .milliseconds(Int64(pollInterval * 1000))
             ),
             logger: logger
         )

@@ -1,7 +1,11 @@
 import Foundation
 
 /// Where the agent finds the provider access tokens: systemd's `$CREDENTIALS_DIRECTORY` (`LoadCredential=`), or
-/// the directory `keyrotd --dev` names. Read at each use, so a changed token works after a reload without a restart.
+/// the directory `keyrotd --dev` names. Read at each use: a token changed in the directory is used from the next call
+/// (systemd's credentials are loaded when the unit starts, so there the unit is restarted).
+///
+/// A token named `intercom-acme` is the file `intercom-acme`, or `tokens_intercom-acme`: the name systemd gives the
+/// files of a directory loaded whole (`LoadCredential=tokens:/etc/keyrotd/provider-tokens`, as the unit does).
 public struct ProviderCredentials: Sendable {
     public let directory: String
 
@@ -17,8 +21,10 @@ public struct ProviderCredentials: Sendable {
         guard !name.contains("/"), !name.hasPrefix(".") else {
             throw .unauthorized(status: 0, message: "credential name \"\(name)\" is not a file name")
         }
-        let path = (directory as NSString).appendingPathComponent(name)
-        guard let data = FileManager.default.contents(atPath: path), data.count <= 64 * 1024,
+        let data = [name, "tokens_\(name)"].lazy.compactMap { file in
+            FileManager.default.contents(atPath: (self.directory as NSString).appendingPathComponent(file))
+        }.first
+        guard let data, data.count <= 64 * 1024,
             var text = String(data: data, encoding: .utf8)
         else {
             throw .unauthorized(status: 0, message: "credential \(name) is missing or unreadable in \(directory)")

@@ -145,11 +145,15 @@ final class ProviderDaemon {
     }
 
     /// Stops keyrotd (SIGTERM, by its pid) and removes the directory (into the leak capture, when one runs).
-    func stop() async throws {
+    ///
+    /// - Parameter verifierFiles: files of the verifier's own (a hook's store), which hold its secrets by design:
+    ///   deleted first, so that the leak sweep looks only at what keyrotd and its agent left.
+    func stop(deleting verifierFiles: [String] = []) async throws {
         process.send(SIGTERM)
         _ = try await process.waitForExit(timeout: 20)
         standIn.process.send(SIGTERM)
         _ = try await standIn.process.waitForExit(timeout: 5)
+        for file in verifierFiles { try? FileManager.default.removeItem(atPath: directory.path(file)) }
         directory.remove()
     }
 }

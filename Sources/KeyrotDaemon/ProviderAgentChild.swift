@@ -23,6 +23,10 @@ struct ProviderAgentChild: Service {
         return ((own as NSString).deletingLastPathComponent as NSString).appendingPathComponent("keyrotd-provider")
     }
 
+    static let missingAgent =
+        "a workspace has a provider, but the provider agent is not there to start: build it beside keyrotd "
+        + "(swift build --product keyrotd-provider)"
+
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
             var announced = false
@@ -33,10 +37,7 @@ struct ProviderAgentChild: Service {
                 }
                 guard FileManager.default.isExecutableFile(atPath: executable) else {
                     if !announced {
-                        logger.error(
-                            "a workspace has a provider, but the provider agent is not there to start",
-                            metadata: ["keyrot.executable": "\(executable)"]
-                        )
+                        logger.error("\(Self.missingAgent)", metadata: ["keyrot.executable": "\(executable)"])
                         announced = true
                     }
                     try await Task.sleep(for: .seconds(5))

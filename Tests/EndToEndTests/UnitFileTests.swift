@@ -51,6 +51,16 @@ import Testing
         #expect(text.contains("\nLoadCredential=tokens:/etc/keyrotd/provider-tokens\n"))
     }
 
+    /// keyrotd holds no HTTP client at all (DESIGN §2): only the provider agent talks to the network.
+    @Test func onlyTheProviderAgentLinksAnHTTPClient() throws {
+        let marker = Data("AsyncHTTPClient".utf8)
+        let binaries = URL(fileURLWithPath: DaemonProcess.builtBinary).deletingLastPathComponent()
+        for (binary, expected) in [("keyrotd", false), ("keyrotctl", false), ("keyrotd-provider", true)] {
+            let bytes = try Data(contentsOf: binaries.appending(path: binary), options: .mappedIfSafe)
+            #expect((bytes.range(of: marker) != nil) == expected, "\(binary)")
+        }
+    }
+
     /// `systemd-analyze security --offline=true`'s overall exposure of a unit of `systemd/`.
     func exposure(of unit: String) throws -> Double {
         let result = try ProcessResult.run(

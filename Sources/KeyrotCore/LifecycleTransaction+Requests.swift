@@ -16,22 +16,36 @@ extension LifecycleTransaction {
     /// A new policy, audited with the settings that changed; nothing if none did. A new algorithm needs a key of
     /// its own: the workspace rotates to a fresh one at once (the old key keeps verifying, with its own algorithm,
     /// through its grace window).
+    ///
+    /// A workspace that leaves its provider (for none, or another) drops the provider's jobs: the old provider is
+    /// no longer called. The secrets they would have deleted there are named in the audit row, for an operator to
+    /// delete by hand; a workspace left without a key gets one at once.
     mutating func changePolicy(to policy: WorkspacePolicy, reason: String?) {
         let old = state.policy
         guard policy != old else { return }
         setPolicy(policy)
-        record(AuditRecord(.workspaceUpdated, keyID: nil, reason: reason, detail: old.changes(to: policy)))
-        if policy.algorithm != old.algorithm {
+        var detail = old.changes(to: policy)
+        if let oldProvider = old.provider, policy.provider != oldProvider {
+            let leftBehind = state.providerJobs.compactMap(\.providerSecretID)
+            for job in state.providerJobs { removeProviderJob(job.kind, keyID: job.keyID) }
+            if !leftBehind.isEmpty {
+                detail += "; left at \(oldProvider), to delete there by hand: ids \(leftBehind.joined(separator: ", "))"
+            }
+        }
+        record(AuditRecord(.workspaceUpdated, keyID: nil, reason: reason, detail: detail))
+        if policy.provider == nil, old.provider != nil, state.activeKey == nil {
+            replaceActiveKey(revokingIt: false, successor: .fresh, reason: "provider removed")
+        } else if policy.algorithm != old.algorithm {
             replaceActiveKey(
                 revokingIt: false,
                 successor: .fresh,
                 reason: "algorithm changed to \(policy.algorithm.rawValue)"
             )
         } else if let provider = policy.provider, provider != old.provider,
-            state.activeKey?.providerSecretID == nil
+            old.provider != nil || state.activeKey?.providerSecretID == nil
         {
             // The verifier knows only secrets its provider made (or that an import bound to it).
-            requestProviderSecret(urgent: false, reason: "provider is now \(provider)")
+            requestProviderSecret(urgent: state.activeKey == nil, reason: "provider is now \(provider)")
         }
     }
 

@@ -216,6 +216,32 @@ import Testing
         #expect(moved.result.pendingCreation?.keyID == "acme.2")
     }
 
+    @Test func aWorkspaceThatLeavesItsProviderDropsItsJobsAndNamesWhatIsLeftThere() throws {
+        let requested = try Self.decide(.flagLeak(keyID: "acme.1", reason: "x"), try Self.running(), at: 5).result
+        #expect(requested.providerJobs.count == 2)
+        var plain = Self.intercom
+        plain.provider = nil
+        let left = try Self.decide(.declare(plain, reason: nil), requested, at: 6)
+        #expect(left.result.providerJobs.isEmpty)
+        #expect(left.result.rotationDue(now: Fixture.t0) != .distantFuture)
+        // The id reserved for the dropped creation is free again.
+        #expect(left.result.activeKey?.keyID == "acme.2", "a workspace left without a key gets a generated one")
+        #expect(
+            left.changes.contains(
+                .insertKey(
+                    NewKey(keyID: "acme.2", generation: 2, algorithm: .hs256, state: .active, material: .generated)
+                )
+            )
+        )
+        #expect(left.audit.first?.detail?.contains("left at intercom, to delete there by hand: ids 101") == true)
+
+        var hook = Self.intercom
+        hook.provider = .hook(path: "/usr/lib/hook")
+        let moved = try Self.decide(.declare(hook, reason: nil), try Self.running(), at: 6)
+        #expect(moved.result.pendingCreation?.keyID == "acme.2", "the new provider makes the next key")
+        #expect(moved.result.activeKey?.keyID == "acme.1", "the old key signs until then")
+    }
+
     @Test func providerNamesParseAndOrphansAreRecognizable() throws {
         #expect(try ProviderKind(parsing: "intercom") == .intercom)
         #expect(try ProviderKind(parsing: "hook:/usr/lib/x") == .hook(path: "/usr/lib/x"))

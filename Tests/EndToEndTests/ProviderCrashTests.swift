@@ -46,7 +46,7 @@ import Glibc
                 let result = try await daemon.ctl(["rotate", "acme", "--emergency", "--reason", "drill"])
                 guard result.status == 0 else { break }
                 emergencies += 1
-                let gone = try await eventuallyAsync(timeout: 2) {
+                let gone = try await eventuallyAsync(timeout: Sanitizer.limit(2)) {
                     try await !daemon.standIn.secrets().contains { $0.name == "keyrotd acme \(old.key_id)" }
                 }
                 #expect(gone, "emergency: \(old.key_id)'s secret still at Intercom after 2 s")
@@ -73,13 +73,13 @@ import Glibc
                     kill(agent, SIGKILL)
                     agentKills += 1
                 }
-                try await checkIntercomMatches(daemon, within: 8)
+                try await checkIntercomMatches(daemon, within: Sanitizer.limit(8))
             }
         }
         let rotations = try await created(daemon)
         #expect(rotations >= target + 1, "only \(rotations - 1) rotations before the deadline")
         #expect(keyrotdKills > 0 && agentKills > 0)
-        try await checkIntercomMatches(daemon, within: 10, exactly: true)
+        try await checkIntercomMatches(daemon, within: Sanitizer.limit(10), exactly: true)
         let audit = try await daemon.ctl(["audit", "verify"])
         #expect(audit.status == 0, "\(audit.standardOutput)\(audit.standardError)")
         FileHandle.standardError.write(

@@ -37,7 +37,7 @@ import Testing
         #expect(try await daemon.ctl(["rotate", "acme"]).status == 0)
 
         // While the provider fails, the old key keeps signing and the status line says why.
-        let blocked = try await eventuallyAsync(timeout: 10) {
+        let blocked = try await eventuallyAsync(timeout: Sanitizer.limit(10)) {
             try await daemon.statusLine().contains("acme: rotation blocked: intercom 503 service_unavailable, retry in")
         }
         let line = try await daemon.statusLine()
@@ -45,12 +45,12 @@ import Testing
         #expect(try await daemon.sign()?.keyID == first.keyID)
 
         // It gets through, and what Intercom holds is exactly what keyrotd verifies with.
-        let rotated = try await eventuallyAsync(timeout: 60) {
+        let rotated = try await eventuallyAsync(timeout: Sanitizer.limit(60)) {
             let newest = try await daemon.keys().first
             return newest?.state == "active" && newest?.key_id != first.keyID
         }
         #expect(rotated, "\(daemon.logs)")
-        let clean = try await eventuallyAsync(timeout: 15) {
+        let clean = try await eventuallyAsync(timeout: Sanitizer.limit(15)) {
             let atIntercom = Set(try await daemon.standIn.secrets().map(\.name))
             let verifying = Set(try await daemon.keys().filter(\.verifies).map { "keyrotd acme \($0.key_id)" })
             return atIntercom == verifying
@@ -93,7 +93,7 @@ import Testing
         let first = try await ProviderRotationTests().waitForSignature(daemon)
         try await daemon.standIn.queueFaults([#"{"method": "POST", "kind": "status", "status": 401}"#])
         #expect(try await daemon.ctl(["rotate", "acme"]).status == 0)
-        let blocked = try await eventuallyAsync(timeout: 10) {
+        let blocked = try await eventuallyAsync(timeout: Sanitizer.limit(10)) {
             try await daemon.statusLine().contains("not retried until a reload")
         }
         #expect(blocked)
@@ -104,7 +104,7 @@ import Testing
         #expect(status.standardOutput.contains("after reload") && status.standardOutput.contains("401"), "\(status)")
         // An operator fixes the token and reloads: the rotation goes through.
         #expect(try await daemon.ctl(["reload"]).status == 0)
-        let rotated = try await eventuallyAsync(timeout: 15) {
+        let rotated = try await eventuallyAsync(timeout: Sanitizer.limit(15)) {
             let signed = try await daemon.sign()
             return signed != nil && signed?.keyID != first.keyID
         }
@@ -135,7 +135,7 @@ import Testing
         let signed = try await ProviderRotationTests().waitForSignature(daemon)
         #expect(try await daemon.standIn.accepts(token: signed.token))
         // The wrong one: the agent refuses the server, so nothing reaches it and the workspace has no key.
-        let failing = try await eventuallyAsync(timeout: 10) {
+        let failing = try await eventuallyAsync(timeout: Sanitizer.limit(10)) {
             try await daemon.statusLine().contains("wrong: rotation blocked")
         }
         let line = try await daemon.statusLine()

@@ -44,7 +44,7 @@ import Testing
         }
         let first = try await ProviderRotationTests().waitForSignature(daemon)
         #expect(first.keyID == "acme.1")
-        let rotated = try await eventuallyAsync(timeout: 30) {
+        let rotated = try await eventuallyAsync(timeout: Sanitizer.limit(30)) {
             let events = try await daemon.events()
             return events.filter { $0 == "rotated" }.count >= 2 && events.contains("provider_secret_deleted")
         }
@@ -60,7 +60,7 @@ import Testing
             var secrets: [String: Entry]
         }
         let storePath = daemon.directory.path("hooks/secrets-acme.json")
-        let matches = try await eventuallyAsync(timeout: 10) {
+        let matches = try await eventuallyAsync(timeout: Sanitizer.limit(10)) {
             let store = try JSONDecoder().decode(Store.self, from: Data(contentsOf: URL(fileURLWithPath: storePath)))
             let verifying = Set(try await daemon.keys().filter(\.verifies).map { "keyrotd acme \($0.key_id)" })
             return Set(store.secrets.values.map(\.name)) == verifying
@@ -70,7 +70,7 @@ import Testing
         // Exit 75: tried again later; the status line says why meanwhile.
         #expect(FileManager.default.createFile(atPath: daemon.directory.path("hooks/tempfail"), contents: Data()))
         #expect(try await daemon.ctl(["rotate", "acme"]).status == 0)
-        let retried = try await eventuallyAsync(timeout: 20) {
+        let retried = try await eventuallyAsync(timeout: Sanitizer.limit(20)) {
             !FileManager.default.fileExists(atPath: daemon.directory.path("hooks/tempfail"))
                 && daemon.logs.contains("asked to try again later (exit 75)")
         }

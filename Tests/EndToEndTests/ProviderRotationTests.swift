@@ -48,16 +48,16 @@ import Glibc
         )
 
         // Scheduled rotations happen at Intercom: two more keys, and the replaced ones deleted there after grace.
-        let rotated = try await eventuallyAsync(timeout: 30) {
+        let rotated = try await eventuallyAsync(timeout: Sanitizer.limit(30)) {
             try await daemon.events().filter { $0 == "rotated" }.count >= 2
         }
         let events = try await daemon.events()
         #expect(rotated, "\(events)")
-        let retired = try await eventuallyAsync(timeout: 30) {
+        let retired = try await eventuallyAsync(timeout: Sanitizer.limit(30)) {
             try await daemon.events().contains("provider_secret_deleted")
         }
         #expect(retired)
-        let matches = try await eventuallyAsync(timeout: 10) {
+        let matches = try await eventuallyAsync(timeout: Sanitizer.limit(10)) {
             let (atIntercom, verifying) = try await Self.names(daemon)
             return atIntercom == verifying
         }
@@ -73,7 +73,7 @@ import Glibc
         let emergency = try await daemon.ctl(["rotate", "acme", "--emergency", "--reason", "test leak"])
         #expect(emergency.status == 0, "\(emergency.standardError)")
         let start = ContinuousClock.now
-        let gone = try await eventuallyAsync(timeout: 2) {
+        let gone = try await eventuallyAsync(timeout: Sanitizer.limit(2)) {
             try await !daemon.standIn.secrets().map(\.name).contains("keyrotd acme \(before.keyID)")
         }
         #expect(gone, "the emergency-rotated key's secret was still at Intercom after \(ContinuousClock.now - start)")
@@ -92,7 +92,7 @@ import Glibc
         _ = try await waitForSignature(daemon)
         let dashboard = try await daemon.standIn.createInDashboard(name: "Messenger (web)")
         // keyrotd never deletes what it did not create: it lists it.
-        let listed = try await eventuallyAsync(timeout: 10) {
+        let listed = try await eventuallyAsync(timeout: Sanitizer.limit(10)) {
             _ = try await daemon.ctl(["rotate", "acme"])  // a creation lists the provider's secrets first
             let status = try await daemon.ctl(["provider", "status", "acme"])
             return status.standardOutput.contains(dashboard.id) && status.standardOutput.contains("Messenger (web)")
@@ -112,7 +112,7 @@ import Glibc
         #expect(try await daemon.standIn.accepts(token: signed.token))
         let emergency = try await daemon.ctl(["rotate", "acme", "--emergency", "--reason", "drill"])
         #expect(emergency.status == 0, "\(emergency)")
-        let deleted = try await eventuallyAsync(timeout: 5) {
+        let deleted = try await eventuallyAsync(timeout: Sanitizer.limit(5)) {
             try await !daemon.standIn.secrets().contains { $0.id == dashboard.id }
         }
         #expect(deleted)
@@ -122,7 +122,7 @@ import Glibc
     /// Signs once keyrotd can (its key comes from the provider).
     func waitForSignature(_ daemon: ProviderDaemon) async throws -> (token: String, keyID: String) {
         var signed: (token: String, keyID: String)?
-        _ = try await eventuallyAsync(timeout: 20) {
+        _ = try await eventuallyAsync(timeout: Sanitizer.limit(20)) {
             signed = try await daemon.sign()
             return signed != nil
         }

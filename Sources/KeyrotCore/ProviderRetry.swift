@@ -13,7 +13,8 @@ public enum ProviderRetry {
         let exponent = min(max(attempts - 1, 0), 12)  // 2^12 s is past the hour already
         let step = min(Double(Int64(1) << exponent), Double(maximumDelay.seconds))
         let jittered = max(1, Int64((step * (0.5 + 0.5 * min(max(jitter, 0), 1))).rounded(.up)))
-        let floor = min(retryAfter?.seconds ?? 0, maximumDelay.seconds)
+        // `now` is a whole second, truncated: a second more makes sure no retry comes sooner than the provider asked.
+        let floor = min(retryAfter.map { $0.seconds + 1 } ?? 0, maximumDelay.seconds)
         return .seconds(min(max(jittered, floor), maximumDelay.seconds))
     }
 

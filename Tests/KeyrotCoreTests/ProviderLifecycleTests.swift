@@ -168,7 +168,7 @@ import Testing
         (1, nil as Int64?, 0.0, 1 as Int64),
         (3, nil, 0.0, 2),
         (3, nil, 0.99, 4),
-        (1, 30, 0.0, 30),  // Retry-After is honoured
+        (1, 30, 0.0, 31),  // Retry-After is honoured (a second more: the moment it is counted from is truncated)
         (20, nil, 0.5, 2700),  // the step stops growing at an hour; jitter draws from its upper half
         (20, nil, 1.0, 3600),
         (1, 86_400, 0.0, 3600),  // nor when the provider asks for more

@@ -31,6 +31,7 @@ import Testing
         try await daemon.standIn.queueFaults([
             #"{"method": "POST", "kind": "status", "status": 503, "retry_after": 2}"#,
             #"{"method": "POST", "kind": "status", "status": 429, "retry_after": 1}"#,
+            #"{"method": "POST", "kind": "status", "status": 500}"#,
             #"{"method": "POST", "kind": "delay", "seconds": 3}"#,
             #"{"method": "POST", "kind": "drop_after_create"}"#,
         ])
@@ -76,7 +77,7 @@ import Testing
             from: try await daemon.standIn.control("GET", "/requests").body
         )
         .data.filter { $0.method == "POST" }
-        #expect(requests.count >= 5)
+        #expect(requests.count >= 6)
         if requests.count >= 3 {
             #expect(requests[0].status == 201)  // the first key
             #expect(requests[1].status == 503 && requests[2].at - requests[1].at >= 1.9, "\(requests.map(\.at))")
@@ -84,7 +85,7 @@ import Testing
             if requests.count >= 4 { #expect(requests[3].at - requests[2].at >= 0.9) }
         }
         let failures = daemon.logs.components(separatedBy: "keyrot.event=provider_call_failed").count - 1
-        #expect(failures == 4, "\(daemon.logs)")
+        #expect(failures == 5, "\(daemon.logs)")
         try await daemon.stop()
     }
 

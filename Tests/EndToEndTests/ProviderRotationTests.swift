@@ -82,6 +82,17 @@ import Glibc
         #expect(after.keyID != before.keyID)
         #expect(try await daemon.standIn.accepts(token: after.token))
 
+        // The agent's command line and environment hold no secret and no token.
+        let agent = try #require(ProviderCrashTests.children(of: daemon.process.pid).first, "no agent running")
+        let exposed = [
+            try String(contentsOfFile: "/proc/\(agent)/cmdline", encoding: .utf8),
+            try String(contentsOfFile: "/proc/\(agent)/environ", encoding: .utf8),
+        ].joined()
+        #expect(!exposed.isEmpty)
+        for secret in try await daemon.standIn.secrets().map(\.secret) + [daemon.token] {
+            #expect(!exposed.contains(secret))
+        }
+
         let status = try await daemon.ctl(["provider", "status"])
         #expect(status.status == 0 && status.standardOutput.contains("acme: provider intercom"), "\(status)")
         try await daemon.stop()

@@ -15,6 +15,7 @@ public final class ProviderBoard: Sendable {
         var at: Timestamp
     }
 
+    /// Everything the board holds, under one lock.
     private struct State: Sendable {
         var workspaces: [WorkspaceName: WorkspaceState] = [:]
         var listings: [WorkspaceName: Listing] = [:]

@@ -24,6 +24,7 @@ public struct HookProvider: SecretProvider {
         self.logger = logger
     }
 
+    /// `list`'s answer.
     struct ListAnswer: Decodable {
         struct Secret: Decodable {
             var id: String
@@ -33,11 +34,13 @@ public struct HookProvider: SecretProvider {
         var secrets: [Secret]
     }
 
+    /// `create`'s answer: the new secret, once.
     struct CreateAnswer: Decodable {
         var id: String
         var secret: String
     }
 
+    /// `delete`'s answer; `deleted` false: there was no such secret.
     struct DeleteAnswer: Decodable {
         var deleted: Bool?
     }

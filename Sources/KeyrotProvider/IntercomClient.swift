@@ -31,6 +31,7 @@ public struct IntercomClient: SecretProvider {
         var created_at: Int64?
     }
 
+    /// `{"type": "list", "data": [...]}`.
     struct SecretList: Decodable {
         var data: [Secret]
     }
@@ -43,6 +44,7 @@ public struct IntercomClient: SecretProvider {
         var errors: [Item]?
     }
 
+    /// The body of a creation: its name and the platforms it serves.
     struct CreateBody: Encodable {
         var name: String
         var supports_web: Bool

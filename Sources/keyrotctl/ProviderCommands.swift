@@ -9,6 +9,7 @@ struct ProviderCommand: AsyncParsableCommand {
         subcommands: [ProviderStatus.self]
     )
 
+    /// `keyrotctl provider status [WS]`.
     struct ProviderStatus: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "status",

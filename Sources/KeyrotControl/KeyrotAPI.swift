@@ -17,6 +17,8 @@ public enum KeyrotAPI {
         public var signers: [String]
         public var active_key_id: String?
         public var next_rotation_at: String?
+        /// `intercom` or `hook:PATH` when the workspace's secrets come from a provider.
+        public var provider: String?
 
         public init(
             name: String,
@@ -29,7 +31,8 @@ public enum KeyrotAPI {
             clock_skew: String,
             signers: [String],
             active_key_id: String?,
-            next_rotation_at: String?
+            next_rotation_at: String?,
+            provider: String? = nil
         ) {
             self.name = name
             self.algorithm = algorithm
@@ -42,6 +45,7 @@ public enum KeyrotAPI {
             self.signers = signers
             self.active_key_id = active_key_id
             self.next_rotation_at = next_rotation_at
+            self.provider = provider
         }
     }
 

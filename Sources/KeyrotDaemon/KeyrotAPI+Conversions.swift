@@ -49,7 +49,8 @@ extension KeyrotAPI.Workspace {
             clock_skew: "\(policy.clockSkew)",
             signers: policy.signers.map(\.description),
             active_key_id: active?.keyID,
-            next_rotation_at: KeyLifecycle.rotationDue(of: active, policy: policy, now: now).iso8601
+            next_rotation_at: KeyLifecycle.rotationDue(of: active, policy: policy, now: now).iso8601,
+            provider: policy.provider?.description
         )
     }
 }

@@ -148,7 +148,9 @@ public final class ProviderAgent: Sendable {
                 metadata: ["keyrot.workspace": "\(workspace.workspace)", "keyrot.error": "\(refusal)"]
             )
             _ = try await provider.delete(id: created.id)
-            return
+            // Reported as a failure, so that the job waits its backoff rather than making and deleting secrets in a
+            // loop.
+            throw ProviderCallError.rejected(status: 0, message: "keyrotd refused the new secret: \(refusal)")
         }
         logger.notice(
             "created a secret at the provider",
@@ -223,19 +225,27 @@ public final class ProviderAgent: Sendable {
                 "keyrot.error": "\(error)",
             ]
         )
-        _ = try await connection.call(
-            "io.keyrotd.ProviderFailed",
-            KeyrotAPI.ProviderFailedParameters(
-                workspace: workspace.workspace,
-                kind: job.kind,
-                key_id: job.key_id,
-                failure: error.kind,
-                status: error.status,
-                retry_after_seconds: error.retryAfterSeconds,
-                message: error.description
-            ),
-            returning: KeyrotAPI.ProviderFailedResult.self
-        )
+        do {
+            _ = try await connection.call(
+                "io.keyrotd.ProviderFailed",
+                KeyrotAPI.ProviderFailedParameters(
+                    workspace: workspace.workspace,
+                    kind: job.kind,
+                    key_id: job.key_id,
+                    failure: error.kind,
+                    status: error.status,
+                    retry_after_seconds: error.retryAfterSeconds,
+                    message: error.description
+                ),
+                returning: KeyrotAPI.ProviderFailedResult.self
+            )
+        } catch let refusal as VarlinkError {
+            // The job is gone (done meanwhile), or keyrotd cannot store the failure now: the next round sees.
+            logger.warning(
+                "keyrotd did not record the failure",
+                metadata: ["keyrot.workspace": "\(workspace.workspace)", "keyrot.error": "\(refusal)"]
+            )
+        }
     }
 
     private func reportListing(

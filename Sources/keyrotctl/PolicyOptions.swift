@@ -121,6 +121,7 @@ func showWorkspace(_ workspace: KeyrotAPI.Workspace) {
             ["require_kid", "\(workspace.require_kid)"], ["clock_skew", workspace.clock_skew],
             ["signers", workspace.signers.isEmpty ? "-" : workspace.signers.joined(separator: ", ")],
             ["active key", workspace.active_key_id ?? "-"], ["next rotation", workspace.next_rotation_at ?? "-"],
+            ["provider", workspace.provider ?? "-"],
         ]
     )
 }

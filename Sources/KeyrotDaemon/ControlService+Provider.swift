@@ -88,11 +88,11 @@ extension ControlService {
         let text = String(message)
         let failure: ProviderFailure
         switch parameters.failure {
-        case "unauthorized": failure = .unauthorized(status: parameters.status ?? 401)
+        case "unauthorized": failure = .unauthorized(status: parameters.status ?? 401, message: text)
         case "transient":
             let retryAfter = parameters.retry_after_seconds.map { TimeSpan.seconds(Int64(max(0, min($0, 86_400)))) }
             failure = .transient(text, retryAfter: retryAfter)
-        case "rejected": failure = .rejected(status: parameters.status ?? 400, code: text)
+        case "rejected": failure = .rejected(status: parameters.status ?? 0, message: text)
         default: throw VarlinkError.invalidParameter("failure")
         }
         let outcome = try store.perform(

@@ -14,6 +14,11 @@ import Testing
         with open(os.path.join(here, "invocations.log"), "a") as log:
             log.write(json.dumps({"argv": sys.argv[1:], "environ": dict(os.environ)}) + "\\n")
         result = subprocess.run([os.path.join(here, "json-file-hook")] + sys.argv[1:], stdin=sys.stdin, capture_output=True)
+        if result.returncode == 0 and sys.argv[1:] == ["create"] and os.path.exists(os.path.join(here, "short")):
+            # A verifier that makes secrets too short for HS256: keyrotd must refuse them.
+            answer = json.loads(result.stdout)
+            answer["secret"] = answer["secret"][:16]
+            result = subprocess.CompletedProcess(result.args, 0, json.dumps(answer).encode(), result.stderr)
         if result.returncode == 0 and sys.argv[1:] == ["create"]:
             with open(os.path.join(here, "..", "known-secrets"), "a") as known:
                 known.write(base64.b64encode(json.loads(result.stdout)["secret"].encode()).decode() + "\\n")
@@ -75,6 +80,26 @@ import Testing
                 && daemon.logs.contains("asked to try again later (exit 75)")
         }
         #expect(retried, "\(daemon.logs)")
+
+        // A secret keyrotd refuses (too short for HS256) is deleted at the verifier, and the job backs off rather
+        // than making and deleting secrets in a loop.
+        #expect(FileManager.default.createFile(atPath: daemon.directory.path("hooks/short"), contents: Data()))
+        let before = try await daemon.keys().first { $0.state == "active" }?.key_id
+        let creationsBefore = try String(
+            contentsOfFile: daemon.directory.path("hooks/invocations.log"),
+            encoding: .utf8
+        )
+        .components(separatedBy: #""argv": ["create"]"#).count
+        #expect(try await daemon.ctl(["rotate", "acme"]).status == 0)
+        try await Task.sleep(for: .seconds(4))
+        let creations =
+            try String(contentsOfFile: daemon.directory.path("hooks/invocations.log"), encoding: .utf8)
+            .components(separatedBy: #""argv": ["create"]"#).count - creationsBefore
+        #expect((1...4).contains(creations), "\(creations) creations in 4 s")
+        #expect(try await daemon.keys().first { $0.state == "active" }?.key_id == before)
+        let refused = try await daemon.ctl(["provider", "status", "acme"])
+        #expect(refused.standardOutput.contains("keyrotd refused the new secret"), "\(refused.standardOutput)")
+        try FileManager.default.removeItem(atPath: daemon.directory.path("hooks/short"))
 
         // Only the command in argv, only PATH and LANG in the environment: no secret, no token.
         let invocations = try String(contentsOfFile: daemon.directory.path("hooks/invocations.log"), encoding: .utf8)

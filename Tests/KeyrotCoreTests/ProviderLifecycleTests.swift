@@ -154,7 +154,12 @@ import Testing
         #expect(waits == [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 3600, 3600])
 
         let refused = try Self.decide(
-            .providerFailed(kind: .create, keyID: "acme.1", failure: .unauthorized(status: 401), jitter: 0),
+            .providerFailed(
+                kind: .create,
+                keyID: "acme.1",
+                failure: .unauthorized(status: 401, message: "intercom 401 unauthorized on create"),
+                jitter: 0
+            ),
             state
         )
         #expect(refused.result.pendingCreation?.blocked == true)

@@ -87,6 +87,8 @@ import Testing
     /// Files the tests wrote as input for the programs they ran (standard input, a secret to import), not output.
     static func isTestInput(_ file: URL) -> Bool {
         ["in", LeakSweep.knownSecretsFile].contains(file.lastPathComponent)
+            // A provider access token's own file (`<state-dir>/credentials/NAME`, where --dev's agent reads it).
+            || file.deletingLastPathComponent().lastPathComponent == "credentials"
     }
 
     static func regularFiles(under root: URL) -> [URL] {

@@ -97,13 +97,18 @@ public final class ProviderBoard: Sendable {
         }
         return workspaces.filter { workspace == nil || $0.name == workspace }.map { state in
             let listing = listings[state.name]
-            let managed = Set(state.managedProviderSecretIDs)
-            let prefix = ProviderKind.secretNamePrefix(workspace: state.name)
+            let unmanaged = Set(
+                ProviderSecretOwnership.unmanaged(
+                    among: (listing?.secrets ?? []).map { ProviderSecretOwnership.Listed(id: $0.id, name: $0.name) },
+                    namePrefix: ProviderKind.secretNamePrefix(workspace: state.name),
+                    managedIDs: Set(state.managedProviderSecretIDs)
+                ).map(\.id)
+            )
             return KeyrotAPI.ProviderWorkspaceStatus(
                 workspace: state.name.rawValue,
                 provider: state.policy.provider!.description,
                 jobs: state.providerJobs.sorted(by: ProviderJob.workOrder).map { KeyrotAPI.ProviderJob($0, in: state) },
-                unmanaged: (listing?.secrets ?? []).filter { !managed.contains($0.id) && !$0.name.hasPrefix(prefix) },
+                unmanaged: (listing?.secrets ?? []).filter { unmanaged.contains($0.id) },
                 listed_at: listing?.at.iso8601,
                 agent_seen_at: seen?.iso8601,
                 problem: state.providerProblem(at: now)

@@ -171,8 +171,12 @@ public final class ProviderAgent: Sendable {
     ) async throws {
         let listed = try await provider.list()
         try await reportListing(listed, of: workspace, connection: &connection)
-        let managed = Set(workspace.managed_ids)
-        for orphan in listed where orphan.name.hasPrefix(workspace.secret_name_prefix) && !managed.contains(orphan.id) {
+        let orphans = ProviderSecretOwnership.orphans(
+            among: listed.map { ProviderSecretOwnership.Listed(id: $0.id, name: $0.name) },
+            namePrefix: workspace.secret_name_prefix,
+            managedIDs: Set(workspace.managed_ids)
+        )
+        for orphan in orphans {
             _ = try await provider.delete(id: orphan.id)
             logger.warning(
                 "deleted a secret created at the provider but never stored",

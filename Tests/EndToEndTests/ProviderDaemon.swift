@@ -91,44 +91,50 @@ final class ProviderDaemon {
         var provider_id: String?
     }
 
+    /// One varlink call over a connection of its own (no keyrotctl process: the checks run hundreds of times); the
+    /// reply's parameters, or nil for an error reply or while keyrotd cannot answer (it is being restarted).
+    func call<Parameters: Decodable>(
+        _ method: String,
+        _ parameters: String,
+        returning: Parameters.Type
+    )
+        async throws -> Parameters?
+    {
+        let message = parameters
+        let socket = socket
+        let reply = try await onOwnThread { () -> String? in
+            guard let connection = try? RawSocket(path: socket) else { return nil }
+            return try? connection.exchangeBlocking(#"{"method": "io.keyrotd.\#(method)", "parameters": \#(message)}"#)
+        }
+        guard let reply else { return nil }
+        return try JSONDecoder().decode(VarlinkReply<Parameters>.self, from: Data(reply.utf8)).parameters
+    }
+
     /// The workspace's keys, newest first; empty while keyrotd cannot answer.
     func keys(_ workspace: String = "acme") async throws -> [Key] {
-        struct Reply: Decodable {
-            struct Parameters: Decodable { var keys: [Key] }
-            var parameters: Parameters
-        }
-        let result = try await ctl(["--json", "keys", workspace])
-        guard result.status == 0 else { return [] }
-        return try JSONDecoder().decode(Reply.self, from: Data(result.standardOutput.utf8)).parameters.keys
+        struct Keys: Decodable { var keys: [Key] }
+        return try await call("ListKeys", #"{"workspace": "\#(workspace)"}"#, returning: Keys.self)?.keys ?? []
     }
 
     /// The audit log's events for the workspace, oldest first.
     func events(_ workspace: String = "acme") async throws -> [String] {
-        struct Reply: Decodable {
+        struct Entries: Decodable {
             struct Entry: Decodable { var event: String }
-            struct Parameters: Decodable { var entries: [Entry] }
-            var parameters: Parameters
+            var entries: [Entry]
         }
-        let result = try await ctl(["--json", "history", workspace, "--limit", "100000"])
-        guard result.status == 0 else { return [] }
-        return try JSONDecoder().decode(Reply.self, from: Data(result.standardOutput.utf8)).parameters.entries.map(
-            \.event
-        )
+        let parameters = #"{"workspace": "\#(workspace)", "limit": 10000}"#
+        return try await call("History", parameters, returning: Entries.self)?.entries.map(\.event) ?? []
     }
 
     /// A token for `userID` signed by keyrotd now, with the key that signed it; nil if it cannot sign.
     func sign(_ userID: String = "user-1", workspace: String = "acme") async throws -> (token: String, keyID: String)? {
-        struct Reply: Decodable {
-            struct Parameters: Decodable {
-                var token: String
-                var key_id: String
-            }
-            var parameters: Parameters
+        struct Signed: Decodable {
+            var token: String
+            var key_id: String
         }
-        let result = try await ctl(["--json", "sign", workspace, "--user-id", userID])
-        guard result.status == 0 else { return nil }
-        let reply = try JSONDecoder().decode(Reply.self, from: Data(result.standardOutput.utf8))
-        return (reply.parameters.token, reply.parameters.key_id)
+        let parameters = #"{"workspace": "\#(workspace)", "user_id": "\#(userID)"}"#
+        let signed = try await call("Sign", parameters, returning: Signed.self)
+        return signed.map { ($0.token, $0.key_id) }
     }
 
     /// The status line keyrotd would send systemd.
@@ -155,5 +161,19 @@ final class ProviderDaemon {
         _ = try await standIn.process.waitForExit(timeout: 5)
         for file in verifierFiles { try? FileManager.default.removeItem(atPath: directory.path(file)) }
         directory.remove()
+    }
+}
+
+/// A varlink reply's parameters (nil in an error reply, whose parameters are the error's).
+private struct VarlinkReply<Parameters: Decodable>: Decodable {
+    var parameters: Parameters?
+
+    private enum Key: String, CodingKey { case error, parameters }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Key.self)
+        parameters =
+            try container.decodeIfPresent(String.self, forKey: .error) == nil
+            ? try container.decode(Parameters.self, forKey: .parameters) : nil
     }
 }

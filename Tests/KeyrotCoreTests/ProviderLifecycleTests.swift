@@ -247,6 +247,29 @@ import Testing
         #expect(moved.result.activeKey?.keyID == "acme.1", "the old key signs until then")
     }
 
+    @Test func aListingSplitsIntoKeyrotdsOrphansAndSomeoneElses() {
+        let listed = [
+            ("100", "keyrotd acme acme.1"), ("101", "keyrotd acme acme.2"), ("7", "Messenger (web)"),
+            ("8", "keyrotd acmex acmex.1"),
+        ]
+        .map { ProviderSecretOwnership.Listed(id: $0.0, name: $0.1) }
+        let prefix = ProviderKind.secretNamePrefix(workspace: Fixture.acme)
+        // acme.1 is held by a key; acme.2's creation was never stored; the others are not keyrotd's for acme.
+        #expect(
+            ProviderSecretOwnership.orphans(among: listed, namePrefix: prefix, managedIDs: ["100"]).map(\.id) == ["101"]
+        )
+        #expect(
+            ProviderSecretOwnership.unmanaged(among: listed, namePrefix: prefix, managedIDs: ["100"]).map(\.id) == [
+                "7", "8",
+            ]
+        )
+        // An adopted dashboard secret is managed, whatever its name.
+        #expect(
+            ProviderSecretOwnership.unmanaged(among: listed, namePrefix: prefix, managedIDs: ["100", "7"]).map(\.id)
+                == ["8"]
+        )
+    }
+
     @Test func providerNamesParseAndOrphansAreRecognizable() throws {
         #expect(try ProviderKind(parsing: "intercom") == .intercom)
         #expect(try ProviderKind(parsing: "hook:/usr/lib/x") == .hook(path: "/usr/lib/x"))

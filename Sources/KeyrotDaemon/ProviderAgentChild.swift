@@ -63,6 +63,11 @@ struct ProviderAgentChild: Service {
         ]
         process.environment = ["PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"]
         let running = Mutex<pid_t?>(nil)
+        defer {
+            // Returns at once for a process that has ended; only it lets go of what Foundation keeps for the child
+            // (its run-loop source), which is otherwise leaked.
+            if running.withLock({ $0 }) != nil { process.waitUntilExit() }
+        }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
                 process.terminationHandler = { ended in continuation.resume(returning: ended.terminationStatus) }

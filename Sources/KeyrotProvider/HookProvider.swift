@@ -8,6 +8,8 @@ import Synchronization
 ///
 /// Secret material travels only on stdin and stdout, never in argv or the environment.
 ///
+/// - Important: A hook must not leave a process behind that holds its stdout or stderr open: its call then fails.
+///
 /// - `list`: `{"workspace": W}` → `{"secrets": [{"id": ..., "name": ..., "created_at": ...}]}`
 /// - `create`: `{"workspace": W, "name": N}` → `{"id": ..., "secret": ...}`
 /// - `delete`: `{"workspace": W, "id": I}` → `{"deleted": true}` (false: it had no such secret)
@@ -128,12 +130,17 @@ public struct HookProvider: SecretProvider {
         if finished.wait(timeout: .now() + seconds) == .timedOut {
             kill(process.processIdentifier, SIGKILL)
             finished.wait()
-            readers.wait()
+            _ = readers.wait(timeout: .now() + 5)
             return .failure(
                 .transient("hook \(command) was killed after \(Int(seconds))s", status: nil, retryAfterSeconds: nil)
             )
         }
-        readers.wait()
+        // A child the hook left behind may hold its output open: its answer is what came before the hook exited.
+        guard readers.wait(timeout: .now() + 5) == .success else {
+            return .failure(
+                .rejected(status: 0, message: "hook \(command) exited but something it started holds its output open")
+            )
+        }
         for line in String(decoding: errors.data, as: UTF8.self).split(whereSeparator: \.isNewline).prefix(20) {
             logger.warning("hook: \(line.prefix(500))", metadata: ["keyrot.hook": "\(executable)"])
         }

@@ -22,7 +22,7 @@ import Glibc
             [workspace.acme.intercom]
             api_base = "\(apiBase)"
             token_credential = "intercom-acme"
-            timeout = "2s"
+            timeout = "5s"
             sweep_every = "1s"
             """
         }
@@ -77,7 +77,9 @@ import Glibc
         let gone = try await eventuallyAsync(timeout: Sanitizer.limit(2)) {
             try await !daemon.standIn.secrets().map(\.name).contains("keyrotd acme \(before.keyID)")
         }
-        #expect(gone, "the emergency-rotated key's secret was still at Intercom after \(ContinuousClock.now - start)")
+        let waited = ContinuousClock.now - start
+        let jobs = try await daemon.ctl(["provider", "status", "acme"]).standardOutput
+        #expect(gone, "\(before.keyID)'s secret still at Intercom after \(waited): \(jobs) \(daemon.logs.suffix(3000))")
         #expect(try await daemon.standIn.accepts(token: before.token) == false)
         let after = try await waitForSignature(daemon)
         #expect(after.keyID != before.keyID)

@@ -48,10 +48,14 @@ public final class ProviderAgent: Sendable {
     /// Runs until the task is cancelled; a lost connection to keyrotd is retried every second.
     public func run() async {
         var lastSweep: [String: ContinuousClock.Instant] = [:]
+        // Doubles while keyrotd stays unreachable (1 s up to 30 s), so a long outage logs a line a half-minute, not
+        // one a second.
+        var reconnectDelay = Duration.seconds(1)
         while !Task.isCancelled {
             do {
                 try await ControlClient.withConnection(to: options.socketPath) { connection in
                     logger.info("connected to keyrotd", metadata: ["keyrot.socket": "\(options.socketPath)"])
+                    reconnectDelay = .seconds(1)
                     while !Task.isCancelled {
                         let work = try await connection.call(
                             "io.keyrotd.ProviderWork",
@@ -74,8 +78,12 @@ public final class ProviderAgent: Sendable {
             } catch is CancellationError {
                 break
             } catch {
-                logger.warning("keyrotd is not reachable; trying again", metadata: ["keyrot.error": "\(error)"])
-                try? await Task.sleep(for: .seconds(1))
+                logger.warning(
+                    "keyrotd is not reachable; trying again",
+                    metadata: ["keyrot.error": "\(error)", "keyrot.retry_in": "\(reconnectDelay)"]
+                )
+                try? await Task.sleep(for: reconnectDelay)
+                reconnectDelay = min(reconnectDelay * 2, .seconds(30))
             }
         }
         await clients.shutdown()

@@ -108,6 +108,7 @@ let package = Package(
             dependencies: [
                 "KeyrotCore", "KeyrotControl",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -132,6 +133,7 @@ let package = Package(
             dependencies: [
                 "KeyrotCore", "KeyrotDaemon", "KeyrotControl", "KeyrotStore", "KeyrotCrypto",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -159,7 +161,10 @@ let package = Package(
         // Test-only helpers and the tests.
         .target(
             name: "KeyrotTestSupport",
-            dependencies: ["KeyrotCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "KeyrotCore", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(name: "KeyrotCoreTests", dependencies: ["KeyrotCore"], swiftSettings: strict),
@@ -177,6 +182,7 @@ let package = Package(
             name: "KeyrotControlTests",
             dependencies: [
                 "KeyrotControl", "KeyrotTestSupport", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -204,7 +210,10 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["keyrotd", "keyrotctl", "keyrotd-provider", "KeyrotTestSupport"],
+            dependencies: [
+                "keyrotd", "keyrotctl", "keyrotd-provider", "KeyrotTestSupport",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
     ]

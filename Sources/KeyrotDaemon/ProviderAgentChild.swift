@@ -1,7 +1,7 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import ServiceLifecycle
-import Synchronization
 
 /// With `--dev`, the provider agent as keyrotd's child process, so that a newcomer's Intercom workspace rotates
 /// without a second command: started once a configured workspace has a provider, restarted a second after it
@@ -62,11 +62,11 @@ struct ProviderAgentChild: Service {
             "--poll-interval", "0.25",
         ]
         process.environment = ["PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"]
-        let running = Mutex<pid_t?>(nil)
+        let running = NIOLockedValueBox<pid_t?>(nil)
         defer {
             // Returns at once for a process that has ended; only it lets go of what Foundation keeps for the child
             // (its run-loop source), which is otherwise leaked.
-            if running.withLock({ $0 }) != nil { process.waitUntilExit() }
+            if running.withLockedValue({ $0 }) != nil { process.waitUntilExit() }
         }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
@@ -79,12 +79,12 @@ struct ProviderAgentChild: Service {
                     return
                 }
                 let pid = process.processIdentifier
-                running.withLock { $0 = pid }
+                running.withLockedValue { $0 = pid }
                 logger.info("provider agent started", metadata: ["keyrot.pid": "\(pid)"])
                 if Task.isCancelled { kill(pid, SIGTERM) }  // cancelled while it was starting
             }
         } onCancel: {
-            if let pid = running.withLock({ $0 }) { kill(pid, SIGTERM) }
+            if let pid = running.withLockedValue({ $0 }) { kill(pid, SIGTERM) }
         }
     }
 }

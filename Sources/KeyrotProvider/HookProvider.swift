@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A provider driven by an executable (`provider = "hook:/path"`): run with one argument, `create`, `delete` or
 /// `list`, a JSON request on stdin and a JSON answer on stdout. Exit 0 is done, 75 (EX_TEMPFAIL) "try again later",
@@ -157,11 +157,11 @@ public struct HookProvider: SecretProvider {
 
 /// Bytes gathered by one reader thread and read once it is done.
 private final class LockedData: Sendable {
-    private let bytes = Mutex(Data())
+    private let bytes = NIOLockedValueBox(Data())
 
-    var data: Data { bytes.withLock { $0 } }
+    var data: Data { bytes.withLockedValue { $0 } }
 
     func append(_ chunk: Data, limit: Int) {
-        bytes.withLock { if $0.count < limit { $0.append(chunk.prefix(limit - $0.count)) } }
+        bytes.withLockedValue { if $0.count < limit { $0.append(chunk.prefix(limit - $0.count)) } }
     }
 }

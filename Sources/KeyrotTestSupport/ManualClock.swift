@@ -1,6 +1,6 @@
 import Foundation
 import KeyrotCore
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A wall clock that moves only when a test says so; sleepers wake when it passes their deadline.
 ///
@@ -17,23 +17,23 @@ public final class ManualClock: WallClock {
         var sleepers: [UUID: Sleeper] = [:]
     }
 
-    private let state: Mutex<State>
+    private let state: NIOLockedValueBox<State>
     private let sleepStarted: AsyncStream<Timestamp>.Continuation
     /// The deadline of every `sleep(until:)` call that had to wait, in call order.
     public let sleeps: AsyncStream<Timestamp>
 
     public init(now: Timestamp) {
-        state = Mutex(State(now: now))
+        state = NIOLockedValueBox(State(now: now))
         (sleeps, sleepStarted) = AsyncStream.makeStream()
     }
 
     public func now() -> Timestamp {
-        state.withLock { $0.now }
+        state.withLockedValue { $0.now }
     }
 
     /// Moves the clock to `time` (never backwards) and wakes every sleeper whose deadline has come.
     public func advance(to time: Timestamp) {
-        let woken = state.withLock { state -> [Sleeper] in
+        let woken = state.withLockedValue { state -> [Sleeper] in
             state.now = max(state.now, time)
             let due = state.sleepers.filter { $0.value.deadline <= state.now }
             for id in due.keys { state.sleepers[id] = nil }
@@ -51,7 +51,7 @@ public final class ManualClock: WallClock {
         let id = UUID()
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let waits = state.withLock { state -> Bool in
+                let waits = state.withLockedValue { state -> Bool in
                     guard deadline > state.now, !Task.isCancelled else { return false }
                     state.sleepers[id] = Sleeper(deadline: deadline, continuation: continuation)
                     return true
@@ -65,7 +65,7 @@ public final class ManualClock: WallClock {
                 }
             }
         } onCancel: {
-            let sleeper = state.withLock { $0.sleepers.removeValue(forKey: id) }
+            let sleeper = state.withLockedValue { $0.sleepers.removeValue(forKey: id) }
             sleeper?.continuation.resume(throwing: CancellationError())
         }
     }

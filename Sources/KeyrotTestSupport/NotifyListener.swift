@@ -1,8 +1,8 @@
 import Foundation
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
+import NIOConcurrencyHelpers
 #endif
 
 /// Stands in for systemd's notify socket: a datagram socket that records every sd_notify(3) message a daemon
@@ -23,7 +23,7 @@ public final class NotifyListener: Sendable {
 
     public let path: String
     private let descriptor: Int32
-    private let state = Mutex<(messages: [Message], stopped: Bool)>(([], false))
+    private let state = NIOLockedValueBox<(messages: [Message], stopped: Bool)>(([], false))
     private let onMessage: @Sendable (Message) -> Void
 
     /// Binds the socket at `path`; `onMessage` runs on the listener's thread as each message arrives, before the
@@ -70,7 +70,7 @@ public final class NotifyListener: Sendable {
     }
 
     /// Every message so far.
-    public var messages: [Message] { state.withLock { $0.messages } }
+    public var messages: [Message] { state.withLockedValue { $0.messages } }
 
     /// Waits up to `timeout` for `condition` to hold over the messages so far; returns whether it did.
     public func waitFor(timeout: Duration, _ condition: ([Message]) -> Bool) async throws -> Bool {
@@ -84,7 +84,7 @@ public final class NotifyListener: Sendable {
 
     /// Stops listening and removes the socket file.
     public func close() {
-        state.withLock { $0.stopped = true }
+        state.withLockedValue { $0.stopped = true }
     }
 
     private func receiveUntilClosed() {
@@ -94,7 +94,7 @@ public final class NotifyListener: Sendable {
         }
         var buffer = [UInt8](repeating: 0, count: 8192)
         var control = [UInt8](repeating: 0, count: 256)
-        while !state.withLock({ $0.stopped }) {
+        while !state.withLockedValue({ $0.stopped }) {
             var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
             guard poll(&poller, 1, 50) > 0 else { continue }
             let (count, pid) = buffer.withUnsafeMutableBytes { data in
@@ -119,7 +119,7 @@ public final class NotifyListener: Sendable {
             }
             let message = Message(assignments: assignments, pid: pid, arrived: .now)
             onMessage(message)
-            state.withLock { $0.messages.append(message) }
+            state.withLockedValue { $0.messages.append(message) }
         }
     }
 

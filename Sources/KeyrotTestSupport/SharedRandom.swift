@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// One seeded random source shared by a test's tasks: the seed comes from an environment variable when given, else
 /// it is drawn, and it is printed before the first draw, so a failing run's choices can be made again.
@@ -8,7 +8,7 @@ import Synchronization
 ///   exactly a kill lands, and, when several tasks draw, which of them gets which draw.
 public final class SharedRandom: Sendable {
     public let seed: UInt64
-    private let generator: Mutex<SeededGenerator>
+    private let generator: NIOLockedValueBox<SeededGenerator>
 
     /// - Parameter variable: the environment variable that sets the seed (decimal or `0x` hex).
     public init(name: String, seedVariable variable: String) {
@@ -16,12 +16,12 @@ public final class SharedRandom: Sendable {
             text.hasPrefix("0x") ? UInt64(text.dropFirst(2), radix: 16) : UInt64(text)
         }
         seed = given ?? UInt64.random(in: .min ... .max)
-        generator = Mutex(SeededGenerator(seed: seed))
+        generator = NIOLockedValueBox(SeededGenerator(seed: seed))
         FileHandle.standardError.write(Data("\(name): seed \(variable)=0x\(String(seed, radix: 16))\n".utf8))
     }
 
     /// A value drawn with the shared generator.
     public func draw<T>(_ body: (inout SeededGenerator) -> T) -> T {
-        generator.withLock { body(&$0) }
+        generator.withLockedValue { body(&$0) }
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
+import NIOConcurrencyHelpers
 #endif
 
 /// A stand-in for systemd's notify socket: a datagram socket that records each sd_notify(3) message a spawned
@@ -21,7 +21,7 @@ final class NotifySocket: Sendable {
 
     let path: String
     private let descriptor: Int32
-    private let received = Mutex<(messages: [Message], closed: Bool)>(([], false))
+    private let received = NIOLockedValueBox<(messages: [Message], closed: Bool)>(([], false))
 
     /// Binds a datagram socket at `path` and starts receiving on a thread of its own.
     init(path: String) throws {
@@ -47,7 +47,7 @@ final class NotifySocket: Sendable {
     }
 
     /// Every message so far.
-    var messages: [Message] { received.withLock { $0.messages } }
+    var messages: [Message] { received.withLockedValue { $0.messages } }
 
     /// Waits up to `timeout` for a message with `assignment`; returns it, or nil.
     func first(_ assignment: String, timeout: Duration) async throws -> Message? {
@@ -61,7 +61,7 @@ final class NotifySocket: Sendable {
 
     /// Stops receiving and removes the socket file.
     func close() {
-        received.withLock { $0.closed = true }
+        received.withLockedValue { $0.closed = true }
     }
 
     private func receive() {
@@ -70,14 +70,14 @@ final class NotifySocket: Sendable {
             unlink(path)
         }
         var buffer = [UInt8](repeating: 0, count: 8192)
-        while !received.withLock({ $0.closed }) {
+        while !received.withLockedValue({ $0.closed }) {
             var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
             guard poll(&poller, 1, 50) > 0 else { continue }
             let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
             let arrived = ContinuousClock.now
             guard count > 0 else { continue }
             let message = Message(text: String(decoding: buffer.prefix(count), as: UTF8.self), arrived: arrived)
-            received.withLock { $0.messages.append(message) }
+            received.withLockedValue { $0.messages.append(message) }
         }
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import KeyrotTestSupport
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 #if canImport(Glibc)
@@ -34,8 +34,8 @@ import Glibc
 
     /// What the client saw acknowledged: audit entries (`event key_id`), and tokens.
     final class Acknowledged: Sendable {
-        let entries = Mutex<[String]>([])
-        let tokens = Mutex<[IssuedToken]>([])
+        let entries = NIOLockedValueBox<[String]>([])
+        let tokens = NIOLockedValueBox<[IssuedToken]>([])
     }
 
     @Test func survivesKillsMidRotation() async throws {
@@ -95,12 +95,12 @@ import Glibc
             let violations = tagged("V")
             try #require(violations.isEmpty, "after kill \(round): \(violations)\n\(daemon.log.suffix(2000))")
             let logged = Set(tagged("A"))
-            let lost = acknowledged.entries.withLock { $0 }.filter { !logged.contains($0) }
+            let lost = acknowledged.entries.withLockedValue { $0 }.filter { !logged.contains($0) }
             try #require(lost.isEmpty, "after kill \(round), acknowledged but not in the database: \(lost)")
             revoked = Set(tagged("R"))
             survived += 1
         }
-        let entries = acknowledged.entries.withLock { $0.count }
+        let entries = acknowledged.entries.withLockedValue { $0.count }
         // Not a figure to meet, a guard against a run that tested nothing (a sanitized daemon gets fewer through).
         #expect(entries >= kills / 4, "the client got too few changes through to test anything: \(entries)")
         #expect(verifiedRevoked > 0)
@@ -125,7 +125,7 @@ import Glibc
     /// refused as revoked_key. Returns how many such verifications were refused.
     static func checkTokens(_ acknowledged: Acknowledged, revoked: Set<String>, client: RawSocket) async throws -> Int {
         var refused = 0
-        for issued in acknowledged.tokens.withLock({ $0.suffix(40) }) {
+        for issued in acknowledged.tokens.withLockedValue({ $0.suffix(40) }) {
             let reply = try #require(
                 try await call(client, "io.keyrotd.Verify", ["workspace": issued.workspace, "token": issued.token])
             )
@@ -163,7 +163,7 @@ import Glibc
         let changed = ["alpha", "beta"]
         while true {
             let workspace = random.draw { changed.randomElement(using: &$0)! }
-            let known = acknowledged.tokens.withLock { tokens in tokens.last { $0.workspace == workspace } }
+            let known = acknowledged.tokens.withLockedValue { tokens in tokens.last { $0.workspace == workspace } }
             let (method, parameters): (String, [String: Any]) =
                 switch random.draw({ Int.random(in: 0..<10, using: &$0) }) {
                 case 0...2:
@@ -184,13 +184,13 @@ import Glibc
             guard reply["error"] == nil, let result = reply["parameters"] as? [String: Any] else { continue }
             if let token = result["token"] as? String, let keyID = result["key_id"] as? String {
                 let workspace = (parameters["workspace"] as? String)!
-                acknowledged.tokens.withLock {
+                acknowledged.tokens.withLockedValue {
                     $0.append(IssuedToken(workspace: workspace, token: token, keyID: keyID))
                 }
             }
             for entry in result["entries"] as? [[String: Any]] ?? [] {
                 let line = "\(entry["event"] as? String ?? "?") \(entry["key_id"] as? String ?? "")"
-                acknowledged.entries.withLock { $0.append(line) }
+                acknowledged.entries.withLockedValue { $0.append(line) }
             }
         }
     }

@@ -1,6 +1,6 @@
 import Foundation
 import KeyrotTestSupport
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 #if canImport(Glibc)
@@ -27,21 +27,21 @@ import Glibc
         defer { directory.remove() }
         let socket = directory.path("state/control.sock")
         let database = directory.path("state/keyrotd.db")
-        let seen = Mutex(AtReady())
+        let seen = NIOLockedValueBox(AtReady())
         let daemon = try NotifiedDaemon(configuration: Self.configuration, watchdog: .seconds(2), directory: directory)
         { message in
             guard message["READY"] == "1" else { return }
             // Look at the daemon at the very moment it says READY, before it can do anything more.
             let connected = (try? RawSocket(path: socket, timeout: 1)) != nil
             let version = SQLiteShell.queryOnAnyThread("PRAGMA user_version", database: database) ?? "unreadable"
-            seen.withLock { $0 = AtReady(clientConnected: connected, schemaVersion: version) }
+            seen.withLockedValue { $0 = AtReady(clientConnected: connected, schemaVersion: version) }
         }
 
         let ready = try #require(
             await daemon.message { $0["READY"] == "1" },
             "log: \(daemon.process.log) messages: \(daemon.messages.map(\.assignments))"
         )
-        let atReady = seen.withLock { $0 }
+        let atReady = seen.withLockedValue { $0 }
         #expect(atReady.clientConnected, "READY=1 came before the control socket accepted a client")
         #expect(atReady.schemaVersion == "4", "READY=1 came before the schema was migrated")
         #expect(ready.pid == daemon.process.pid, "NotifyAccess=main: READY must come from the main process")

@@ -148,7 +148,7 @@ import Glibc
         // Each call was carried out only once the ones before it were answered: fast calls on the event loop,
         // slow ones on the thread pool, the oneway slow4 included.
         #expect(
-            server.service.carriedOut.withLock { $0 } == [
+            server.service.carriedOut.withLockedValue { $0 } == [
                 "event loop fast0", "pool slow1", "event loop fast2", "event loop fast3", "pool slow4",
                 "event loop fast5",
             ]
@@ -241,7 +241,7 @@ import Glibc
     @Test func theServiceLearnsWhoIsCalling() async throws {
         let server = try await ServerFixture()
         _ = try await server.call(try server.connect(), ServerFixture.status)
-        let peer = try #require(server.service.lastPeer.withLock { $0 })
+        let peer = try #require(server.service.lastPeer.withLockedValue { $0 })
         #expect(peer.uid == getuid())
         #expect(peer.pid == getpid())
         await server.stop()

@@ -2,31 +2,31 @@ import Foundation
 import KeyrotControl
 import KeyrotTestSupport
 import Logging
+import NIOConcurrencyHelpers
 import NIOPosix
-import Synchronization
 
 /// A service for the server tests: `Sign` answers with the user id as the token (at once, on the event loop, for a
 /// user id starting with `fast`; on the thread pool for any other, after 30 ms for one starting with `slow`),
 /// `Status` (on the thread pool) records the peer.
 final class EchoService: VarlinkService {
     let interface = VarlinkInterfaceFile.keyrotd
-    let lastPeer = Mutex<PeerCredentials?>(nil)
+    let lastPeer = NIOLockedValueBox<PeerCredentials?>(nil)
     /// The user ids of the `Sign` calls answered, in the order they were carried out, and where.
-    let carriedOut = Mutex<[String]>([])
+    let carriedOut = NIOLockedValueBox<[String]>([])
 
     func answer(_ call: KeyrotCall, method: String, from peer: PeerCredentials, mayBlock: Bool) -> VarlinkAnswer {
         switch call {
         case .sign(let parameters) where parameters.user_id.hasPrefix("fast"):
-            carriedOut.withLock { $0.append("event loop \(parameters.user_id)") }
+            carriedOut.withLockedValue { $0.append("event loop \(parameters.user_id)") }
             return .reply(Self.echo(parameters))
         case .sign(let parameters):
             guard mayBlock else { return .mustBlock }
             if parameters.user_id.hasPrefix("slow") { usleep(30_000) }
-            carriedOut.withLock { $0.append("pool \(parameters.user_id)") }
+            carriedOut.withLockedValue { $0.append("pool \(parameters.user_id)") }
             return .reply(Self.echo(parameters))
         case .status:
             guard mayBlock else { return .mustBlock }
-            lastPeer.withLock { $0 = peer }
+            lastPeer.withLockedValue { $0 = peer }
             return .reply(
                 .parameters(
                     KeyrotAPI.StatusResult(

@@ -85,7 +85,7 @@ let package = Package(
         .executableTarget(
             name: "keyrotd",
             dependencies: [
-                "KeyrotDaemon", "KeyrotSystemd", "KeyrotCrypto",
+                "KeyrotCore", "KeyrotDaemon", "KeyrotSystemd", "KeyrotCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -94,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "keyrotctl",
             dependencies: [
-                "KeyrotControl", "CLinux",
+                "KeyrotControl", "KeyrotCore", "CLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -120,7 +120,7 @@ let package = Package(
         .executableTarget(
             name: "keyrotd-provider",
             dependencies: [
-                "KeyrotProvider", "KeyrotControl",
+                "KeyrotProvider", "KeyrotControl", "KeyrotCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

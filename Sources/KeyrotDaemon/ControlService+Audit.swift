@@ -3,7 +3,7 @@ import KeyrotCore
 
 extension ControlService {
     /// keyrotd's version, as `GetInfo` and `Status` report it.
-    public static let version = "0.1.0"
+    public static let version = KeyrotVersion.current
 
     func history(_ parameters: KeyrotAPI.HistoryParameters, _ request: Request) throws -> VarlinkReply {
         try requireAdministrator(request)

@@ -191,7 +191,7 @@ public final class Daemon: Sendable {
                 vendor: "keyrotd",
                 product: "keyrotd",
                 version: ControlService.version,
-                url: "https://github.com/keyrotd/keyrotd"
+                url: "file:///usr/share/doc/keyrotd/README.md.gz"
             ),
             limits: configuration.controlLimits,
             pool: blockingWork,

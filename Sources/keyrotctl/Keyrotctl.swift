@@ -1,6 +1,7 @@
 import ArgumentParser
 import CLinux
 import Foundation
+import KeyrotCore
 
 /// `keyrotctl`: commands keyrotd over its control socket.
 @main
@@ -13,6 +14,7 @@ struct Keyrotctl: AsyncParsableCommand {
             69 keyrotd unreachable, or its socket served by a stranger (nothing is sent); 74 keyrotd could not \
             store the change; 75 a revocation in force but not yet stored (flag-leak, revoke); 77 permission denied.
             """,
+        version: KeyrotVersion.current,
         subcommands: [
             Status.self, WorkspaceCommand.self, Keys.self, Rotate.self, FlagLeak.self, Revoke.self, Sign.self,
             Verify.self, UserHash.self, History.self, AuditCommand.self, Plan.self, KeyCommand.self, Reload.self,

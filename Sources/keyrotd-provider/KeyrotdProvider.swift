@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KeyrotCore
 import KeyrotProvider
 import Logging
 
@@ -19,7 +20,8 @@ struct KeyrotdProvider: AsyncParsableCommand {
             Access tokens are read from $CREDENTIALS_DIRECTORY (systemd's LoadCredential=) under the name a \
             workspace's token_credential gives. keyrotd --dev starts this agent itself when a workspace has a \
             provider.
-            """
+            """,
+        version: KeyrotVersion.current
     )
 
     @Option(help: "keyrotd's control socket.")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KeyrotCore
 import KeyrotDaemon
 import KeyrotSystemd
 import Logging
@@ -18,6 +19,7 @@ struct Keyrotd: AsyncParsableCommand {
 
             Trial: keyrotd --dev keeps everything, a generated master key included, in ./keyrotd-dev.
             """,
+        version: KeyrotVersion.current,
         subcommands: [Serve.self, Rekey.self],
         defaultSubcommand: Serve.self
     )

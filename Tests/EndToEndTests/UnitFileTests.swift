@@ -4,7 +4,7 @@ import Testing
 
 /// The files in `systemd/` as systemd's own tools judge them.
 @Suite struct UnitFileTests {
-    /// The units with `/usr/local/bin/` (where README installs the binaries) pointing at the built ones, in a fresh
+    /// The units with `/usr/bin/` (where the package installs the binaries) pointing at the built ones, in a fresh
     /// directory: `systemd-analyze verify` insists that the executables exist.
     func unitsPointingAtTheBuiltBinaries() throws -> TemporaryDirectory {
         let directory = try TemporaryDirectory()
@@ -13,8 +13,8 @@ import Testing
         )
         for unit in ["keyrotd.service", "keyrotd.socket", "keyrotd-provider.service"] {
             let text = try String(contentsOfFile: Repository.path("systemd/\(unit)"), encoding: .utf8)
-            #expect(unit.hasSuffix(".socket") || text.contains("ExecStart=/usr/local/bin/keyrotd"))
-            try text.replacingOccurrences(of: "/usr/local/bin/", with: binaries + "/")
+            #expect(unit.hasSuffix(".socket") || text.contains("ExecStart=/usr/bin/keyrotd"))
+            try text.replacingOccurrences(of: "/usr/bin/", with: binaries + "/")
                 .write(toFile: directory.path(unit), atomically: true, encoding: .utf8)
         }
         return directory
@@ -26,12 +26,34 @@ import Testing
         let result = try ProcessResult.run(
             "systemd-analyze",
             [
-                "verify", units.path("keyrotd.service"), units.path("keyrotd.socket"),
+                // The man pages the units name are the package's; the booted-system tests find them installed.
+                "verify", "--man=no", units.path("keyrotd.service"), units.path("keyrotd.socket"),
                 units.path("keyrotd-provider.service"),
             ]
         )
         #expect(result.status == 0)
         #expect(result.standardOutput.isEmpty && result.standardError.isEmpty, "\(result.standardError)")
+    }
+
+    /// The units and the catalog point at documentation that exists once the package is installed: man pages and
+    /// files under /usr/share/doc/keyrotd, never a web address.
+    @Test func documentationIsTheInstalledManPagesAndFiles() throws {
+        for file in ["keyrotd.service", "keyrotd.socket", "keyrotd-provider.service", "keyrotd.catalog"] {
+            let text = try String(contentsOfFile: Repository.path("systemd/\(file)"), encoding: .utf8)
+            let references = text.split(separator: "\n").filter {
+                $0.hasPrefix("Documentation") || $0.hasPrefix("Support:")
+            }
+            #expect(!references.isEmpty, "\(file)")
+            for line in references {
+                let targets = line.split(whereSeparator: { $0 == " " || $0 == "=" }).dropFirst()
+                for target in targets {
+                    #expect(
+                        target.hasPrefix("man:") || target.hasPrefix("file:///usr/share/doc/keyrotd/"),
+                        "\(file): \(line)"
+                    )
+                }
+            }
+        }
     }
 
     /// The hardening issue's bound: keyrotd.service stays at 0.4 or better, with no network at all.

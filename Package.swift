@@ -201,7 +201,7 @@ let package = Package(
         .testTarget(
             name: "KeyrotDaemonTests",
             dependencies: [
-                "KeyrotCore", "KeyrotDaemon", "KeyrotStore", "KeyrotCrypto", "KeyrotTestSupport",
+                "KeyrotControl", "KeyrotCore", "KeyrotDaemon", "KeyrotStore", "KeyrotCrypto", "KeyrotTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

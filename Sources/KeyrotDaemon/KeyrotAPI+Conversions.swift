@@ -85,7 +85,10 @@ extension WorkspacePolicy {
             maxTokenTTL: span(change.max_token_ttl, change.token_ttl == nil ? maxTokenTTL : max(maxTokenTTL, tokenTTL)),
             requireKeyID: change.require_kid ?? requireKeyID,
             clockSkew: span(change.clock_skew, clockSkew),
-            signers: signers
+            signers: signers,
+            // A change made over the socket never moves a workspace to or from its provider: only the
+            // configuration does, with the provider's settings beside it.
+            provider: provider
         )
     }
 }

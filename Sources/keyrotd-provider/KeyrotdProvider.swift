@@ -20,6 +20,9 @@ struct KeyrotdProvider: AsyncParsableCommand {
             Access tokens are read from $CREDENTIALS_DIRECTORY (systemd's LoadCredential=) under the name a \
             workspace's token_credential gives. keyrotd --dev starts this agent itself when a workspace has a \
             provider.
+
+            Exit codes: 0 the --parent-pid process is gone; 64 usage; 78 no credentials directory. SIGTERM ends it \
+            at once (it holds no state). It never exits on keyrotd's or the provider's failures: it retries them.
             """,
         version: KeyrotVersion.current
     )

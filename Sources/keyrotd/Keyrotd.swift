@@ -18,6 +18,12 @@ struct Keyrotd: AsyncParsableCommand {
             ($CREDENTIALS_DIRECTORY/master-key) or --master-key-file.
 
             Trial: keyrotd --dev keeps everything, a generated master key included, in ./keyrotd-dev.
+
+            Configuration: keyrotd.toml(5). Exit codes: 0 stopped as asked (SIGTERM or SIGINT, after the transaction \
+            in flight); 1 failed while running; 64 usage; 73 the state directory cannot be made or used; 74 the \
+            database cannot be written; 75 another keyrotd holds the state directory; 78 a configuration, master \
+            key, database or socket problem that needs a person (the unit does not restart it: \
+            RestartPreventExitStatus=78).
             """,
         version: KeyrotVersion.current,
         subcommands: [Serve.self, Rekey.self],

@@ -36,6 +36,8 @@ struct BootedSystemTests {
         try await system.shell("dpkg -i /root/keyrotd.deb")
         #expect(try await system.shell("systemctl is-enabled keyrotd.socket") == "enabled")
         #expect(try await system.shell("systemctl is-active keyrotd.socket") == "active")
+        // The service is enabled as well, so that after a reboot rotations run without waiting for a first call.
+        #expect(try await system.shell("systemctl is-enabled keyrotd.service") == "enabled")
         #expect(try await system.property("ActiveState", of: "keyrotd.service") == "inactive")
         #expect(try await system.shell("stat -c '%U:%G %a %s' /etc/keyrotd/master-key") == "root:root 600 32")
         #expect(try await system.shell("stat -c '%U:%G %a' /var/lib/keyrotd") == "keyrotd:keyrotd 700")

@@ -97,18 +97,16 @@ public final class ProviderBoard: Sendable {
         }
         return workspaces.filter { workspace == nil || $0.name == workspace }.map { state in
             let listing = listings[state.name]
-            let unmanaged = Set(
-                ProviderSecretOwnership.unmanaged(
-                    among: (listing?.secrets ?? []).map { ProviderSecretOwnership.Listed(id: $0.id, name: $0.name) },
-                    namePrefix: ProviderKind.secretNamePrefix(workspace: state.name),
-                    managedIDs: Set(state.managedProviderSecretIDs)
-                ).map(\.id)
-            )
+            let prefix = ProviderKind.secretNamePrefix(workspace: state.name)
+            let managed = Set(state.managedProviderSecretIDs)
             return KeyrotAPI.ProviderWorkspaceStatus(
                 workspace: state.name.rawValue,
                 provider: state.policy.provider!.description,
                 jobs: state.providerJobs.sorted(by: ProviderJob.workOrder).map { KeyrotAPI.ProviderJob($0, in: state) },
-                unmanaged: (listing?.secrets ?? []).filter { unmanaged.contains($0.id) },
+                unmanaged: (listing?.secrets ?? []).filter {
+                    ProviderSecretOwnership(id: $0.id, name: $0.name, namePrefix: prefix, managedIDs: managed)
+                        == .someoneElses
+                },
                 listed_at: listing?.at.iso8601,
                 agent_seen_at: seen?.iso8601,
                 problem: state.providerProblem(at: now)

@@ -45,7 +45,7 @@ public final class ProviderAgent: Sendable {
         clients = HTTPClients()
     }
 
-    /// Runs until the task is cancelled; a lost connection to keyrotd is retried every second.
+    /// Runs until the task is cancelled; a lost connection to keyrotd is retried after 1 s, doubling up to 30 s.
     public func run() async {
         var lastSweep: [String: ContinuousClock.Instant] = [:]
         // Doubles while keyrotd stays unreachable (1 s up to 30 s), so a long outage logs a line a half-minute, not
@@ -179,11 +179,16 @@ public final class ProviderAgent: Sendable {
     ) async throws {
         let listed = try await provider.list()
         try await reportListing(listed, of: workspace, connection: &connection)
-        let orphans = ProviderSecretOwnership.orphans(
-            among: listed.map { ProviderSecretOwnership.Listed(id: $0.id, name: $0.name) },
-            namePrefix: workspace.secret_name_prefix,
-            managedIDs: Set(workspace.managed_ids)
-        )
+        let managed = Set(workspace.managed_ids)
+        let orphans = listed.filter {
+            ProviderSecretOwnership(
+                id: $0.id,
+                name: $0.name,
+                namePrefix: workspace.secret_name_prefix,
+                managedIDs: managed
+            )
+                == .orphan
+        }
         for orphan in orphans {
             _ = try await provider.delete(id: orphan.id)
             logger.warning(

@@ -252,22 +252,18 @@ import Testing
             ("100", "keyrotd acme acme.1"), ("101", "keyrotd acme acme.2"), ("7", "Messenger (web)"),
             ("8", "keyrotd acmex acmex.1"),
         ]
-        .map { ProviderSecretOwnership.Listed(id: $0.0, name: $0.1) }
         let prefix = ProviderKind.secretNamePrefix(workspace: Fixture.acme)
+        func ids(_ ownership: ProviderSecretOwnership, managed: Set<String>) -> [String] {
+            listed.filter {
+                ProviderSecretOwnership(id: $0.0, name: $0.1, namePrefix: prefix, managedIDs: managed) == ownership
+            }
+            .map(\.0)
+        }
         // acme.1 is held by a key; acme.2's creation was never stored; the others are not keyrotd's for acme.
-        #expect(
-            ProviderSecretOwnership.orphans(among: listed, namePrefix: prefix, managedIDs: ["100"]).map(\.id) == ["101"]
-        )
-        #expect(
-            ProviderSecretOwnership.unmanaged(among: listed, namePrefix: prefix, managedIDs: ["100"]).map(\.id) == [
-                "7", "8",
-            ]
-        )
+        #expect(ids(.orphan, managed: ["100"]) == ["101"])
+        #expect(ids(.someoneElses, managed: ["100"]) == ["7", "8"])
         // An adopted dashboard secret is managed, whatever its name.
-        #expect(
-            ProviderSecretOwnership.unmanaged(among: listed, namePrefix: prefix, managedIDs: ["100", "7"]).map(\.id)
-                == ["8"]
-        )
+        #expect(ids(.someoneElses, managed: ["100", "7"]) == ["8"])
     }
 
     @Test func providerNamesParseAndOrphansAreRecognizable() throws {

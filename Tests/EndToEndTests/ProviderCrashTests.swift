@@ -49,14 +49,9 @@ import Glibc
                 }
                 #expect(agentUp, "keyrotd did not restart its agent")
                 try await Task.sleep(for: .milliseconds(Int64(Sanitizer.limit(0.5) * 1000)))  // it connects
-                // The key it revokes is the one active when it comes, as its audit row names it.
-                struct Rotated: Decodable {
-                    struct Entry: Decodable { var previous_key_id: String? }
-                    var entries: [Entry]
-                }
                 let parameters = #"{"workspace": "acme", "emergency": true, "reason": "drill"}"#
-                guard let rotated = try await daemon.call("Rotate", parameters, returning: Rotated.self),
-                    let old = rotated.entries.first?.previous_key_id
+                guard let rotated = try await daemon.call("Rotate", parameters, returning: RotateReply.self),
+                    let old = rotated.revokedKeyID
                 else { break }  // no active key to revoke: its replacement is still being made
                 emergencies += 1
                 let started = ContinuousClock.now

@@ -164,8 +164,17 @@ final class ProviderDaemon {
     }
 }
 
+/// What a `Rotate` call answers, as far as the provider tests read it: the key an emergency revoked, as its audit row
+/// names it (the one active when the call came, not necessarily the one that signed a token just before).
+struct RotateReply: Decodable {
+    struct Entry: Decodable { var previous_key_id: String? }
+    var entries: [Entry]
+
+    var revokedKeyID: String? { entries.first?.previous_key_id }
+}
+
 /// A varlink reply's parameters (nil in an error reply, whose parameters are the error's).
-private struct VarlinkReply<Parameters: Decodable>: Decodable {
+struct VarlinkReply<Parameters: Decodable>: Decodable {
     var parameters: Parameters?
 
     private enum Key: String, CodingKey { case error, parameters }

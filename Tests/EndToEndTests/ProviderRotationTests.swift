@@ -78,16 +78,9 @@ import Glibc
         #expect(try await daemon.standIn.accepts(token: before.token))
         let emergency = try await daemon.ctl(["--json", "rotate", "acme", "--emergency", "--reason", "test leak"])
         #expect(emergency.status == 0, "\(emergency.standardError)")
-        struct Rotated: Decodable {
-            struct Parameters: Decodable {
-                struct Entry: Decodable { var previous_key_id: String? }
-                var entries: [Entry]
-            }
-            var parameters: Parameters
-        }
         let revoked = try #require(
-            try JSONDecoder().decode(Rotated.self, from: Data(emergency.standardOutput.utf8)).parameters.entries.first?
-                .previous_key_id
+            try JSONDecoder().decode(VarlinkReply<RotateReply>.self, from: Data(emergency.standardOutput.utf8))
+                .parameters?.revokedKeyID
         )
         let start = ContinuousClock.now
         let gone = try await eventuallyAsync(timeout: Sanitizer.limit(2)) {

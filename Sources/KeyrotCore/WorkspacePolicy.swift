@@ -64,6 +64,15 @@ public struct WorkspacePolicy: Hashable, Sendable {
         tokenTTL: .hours(1),
         maxTokenTTL: .hours(24)
     )
+
+    /// This policy for a workspace created over the control socket: all of it but the provider. A provider's
+    /// settings (`[workspace.NAME.intercom]`) are declared with its workspace in the configuration, so a workspace
+    /// made otherwise has none, whatever `[defaults]` names.
+    public var withoutProvider: WorkspacePolicy {
+        var policy = self
+        policy.provider = nil
+        return policy
+    }
 }
 
 extension WorkspacePolicy: CustomStringConvertible {

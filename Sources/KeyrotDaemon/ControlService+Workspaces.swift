@@ -6,10 +6,7 @@ extension ControlService {
         try requireAdministrator(request)
         try requireHealthyStore()
         let name = try WorkspaceName(parameters.name)
-        var policy = try settings.defaults.applying(parameters.policy ?? KeyrotAPI.PolicyChange())
-        // A provider's settings ([workspace.NAME.intercom]) are declared with the workspace in the configuration:
-        // one made over the socket has none, so it gets no provider from [defaults] either.
-        policy.provider = nil
+        let policy = try settings.defaults.applying(parameters.policy ?? KeyrotAPI.PolicyChange()).withoutProvider
         let entries = try store.createWorkspace(name, policy: policy, at: request.now, actor: request.actor)
         events.report(entries)
         return .parameters(

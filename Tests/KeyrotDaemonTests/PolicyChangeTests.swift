@@ -22,5 +22,7 @@ import Testing
         let changed = try intercom.applying(change)
         #expect(changed.grace == .seconds(7200))
         #expect(changed.provider == .intercom)
+        // A workspace made over the socket from such defaults gets everything but the provider.
+        #expect(changed.withoutProvider.provider == nil && changed.withoutProvider.grace == changed.grace)
     }
 }

@@ -124,4 +124,12 @@ public struct PendingRevocations: Sendable {
         let delay = min(Int64(1) << min(entries[index].attempts, 16), Self.longestDelay.seconds)
         entries[index].nextAttempt = (now + .seconds(delay)).secondsSinceEpoch
     }
+
+    /// The store works again (after a full disk, say): every revocation is due at `now`, not after the backoff its
+    /// failures built up while it could not (up to ``longestDelay``, with the key refused in memory only).
+    public mutating func storeRecovered(at now: Timestamp) {
+        for index in entries.indices {
+            entries[index].nextAttempt = min(entries[index].nextAttempt, now.secondsSinceEpoch)
+        }
+    }
 }

@@ -156,6 +156,11 @@ public final class RevocationBacklog: Sendable {
         }
     }
 
+    /// The store works again: every pending revocation is tried at the scheduler's next pass.
+    func storeRecovered(at now: Timestamp) {
+        _ = changing { $0.storeRecovered(at: now) }
+    }
+
     /// When the next retry is due, if any revocation is pending.
     var nextAttempt: Timestamp? { pending.withLockedValue { $0.nextAttempt } }
 

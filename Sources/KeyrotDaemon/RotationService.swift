@@ -270,6 +270,7 @@ public struct RotationService: Service {
         guard watchdog.unhealthy else { return }
         watchdog.problem = nil
         events.report(DaemonEvent(.storeRecovered, "the store works again; watchdog pings resume"))
+        revocations?.storeRecovered(at: clock.now())
     }
 
     private enum Wakeup { case deadline, woken, pingDue }

@@ -48,6 +48,9 @@ import Testing
             at = next
         }
         #expect(delays == [2, 4, 8, 16, 30, 30, 30])
+        // Once the store works again, it is due at once, whatever the backoff.
+        pending.storeRecovered(at: at + .seconds(-20))
+        #expect(pending.nextAttempt == at + .seconds(-20))
         pending.settled(try #require(pending.due(at: at).first))
         #expect(pending.isEmpty && pending.nextAttempt == nil)
         #expect(pending.refusedKeyIDs(in: Fixture.acme).isEmpty)

@@ -13,6 +13,12 @@ let package = Package(
         .executable(name: "keyrotd-provider", targets: ["keyrotd-provider"]),
         .library(name: "KeyrotDaemon", targets: ["KeyrotDaemon"]),
     ],
+    // The PostgreSQL store is in every build a user makes. CI's sanitizer builds leave it out (its suite runs in the
+    // plain build): postgres-nio and swift-crypto would add minutes to each of them.
+    traits: [
+        .trait(name: "PostgreSQL", description: "The PostgreSQL store ([store] backend = \"postgresql\")."),
+        .default(enabledTraits: ["PostgreSQL"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
@@ -23,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         // System libraries: a module map and a tiny shim each.
@@ -42,6 +49,21 @@ let package = Package(
         .target(
             name: "KeyrotStore",
             dependencies: ["KeyrotCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict,
+            plugins: ["EmbedMigrations"]
+        ),
+
+        .target(
+            name: "KeyrotPostgres",
+            dependencies: [
+                "KeyrotCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: strict,
             plugins: ["EmbedMigrations"]
         ),
@@ -72,6 +94,7 @@ let package = Package(
             name: "KeyrotDaemon",
             dependencies: [
                 "KeyrotCore", "KeyrotCrypto", "KeyrotStore", "KeyrotControl", "KeyrotSystemd",
+                .target(name: "KeyrotPostgres", condition: .when(traits: ["PostgreSQL"])),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -132,6 +155,8 @@ let package = Package(
             name: "keyrot-bench",
             dependencies: [
                 "KeyrotCore", "KeyrotDaemon", "KeyrotControl", "KeyrotStore", "KeyrotCrypto",
+                .target(name: "KeyrotPostgres", condition: .when(traits: ["PostgreSQL"])),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["PostgreSQL"])),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -199,12 +224,32 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "KeyrotPostgresTests",
+            dependencies: [
+                "KeyrotCore", "KeyrotCrypto", "KeyrotTestSupport",
+                .target(name: "KeyrotPostgres", condition: .when(traits: ["PostgreSQL"])),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "KeyrotDaemonTests",
             dependencies: [
                 "KeyrotControl", "KeyrotCore", "KeyrotDaemon", "KeyrotStore", "KeyrotCrypto", "KeyrotTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "KeyrotProviderTests",
+            dependencies: [
+                "KeyrotProvider", "KeyrotTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

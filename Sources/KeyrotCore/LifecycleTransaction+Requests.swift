@@ -175,7 +175,8 @@ extension LifecycleTransaction {
     enum Successor {
         /// A freshly generated key.
         case fresh
-        /// The oldest pending key of the workspace's algorithm, else a fresh one.
+        /// The oldest pending key of the workspace's algorithm, else a fresh one. In a provider's workspace only a
+        /// key bound to a secret there qualifies: the provider would refuse the tokens of any other.
         case oldestPending
         /// This pending key.
         case pending(String)
@@ -242,7 +243,10 @@ extension LifecycleTransaction {
         case .fresh: nil
         case .pending(let keyID): keyID
         case .oldestPending:
-            state.keys.first { $0.state == .pending && $0.algorithm == state.policy.algorithm }?.keyID
+            state.keys.first { key in
+                key.state == .pending && key.algorithm == state.policy.algorithm
+                    && (state.policy.provider == nil || key.providerSecretID != nil)
+            }?.keyID
         }
     }
 }

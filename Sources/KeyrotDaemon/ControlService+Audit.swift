@@ -42,7 +42,7 @@ extension ControlService {
         return .parameters(
             KeyrotAPI.StatusResult(
                 version: Self.version,
-                database: store.path,
+                database: store.location,
                 workspaces: workspaces,
                 next_rotation_workspace: next?.workspace.rawValue,
                 next_rotation_at: next?.at.iso8601,

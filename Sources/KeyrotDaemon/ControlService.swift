@@ -11,7 +11,7 @@ import Logging
 ///   described by ``KeyrotControl/KeyrotAPI/Key``, which has no field for it.
 public struct ControlService: VarlinkService {
     public let interface = VarlinkInterfaceFile.keyrotd
-    let store: KeyStore
+    let store: any KeyStore
     let tokens: TokenService
     let clock: any WallClock
     let settings: LiveSettings
@@ -28,7 +28,7 @@ public struct ControlService: VarlinkService {
     /// - Parameter status: the status line `Status` reports.
     /// - Parameter reload: reads the configuration again; returns nil when it is in force, else why it was not.
     public init(
-        store: KeyStore,
+        store: any KeyStore,
         tokens: TokenService,
         clock: any WallClock,
         settings: LiveSettings,

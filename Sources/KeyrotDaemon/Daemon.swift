@@ -18,7 +18,7 @@ import UnixSignals
 ///   ``DaemonError`` for it; once it returns, the daemon is ready to serve. `READY=1` goes out once the control
 ///   socket is bound as well.
 public final class Daemon: Sendable {
-    public let store: KeyStore
+    public let store: any KeyStore
     public let tokens: TokenService
     public let revocations: RevocationBacklog
     /// The provider work of every provider's workspace, for the provider agent.
@@ -56,12 +56,13 @@ public final class Daemon: Sendable {
         self.options = options
         self.clock = clock
         self.logger = logger
-        events = EventReporter(
-            logger: logger,
-            clock: clock,
-            journal: options.journal,
-            database: Self.databasePath(in: options.resolvedStateDirectory)
-        )
+        let configuration = try Self.loadConfiguration(options)
+        let storeLocation: String
+        switch configuration.store {
+        case .sqlite: storeLocation = Self.databasePath(in: options.resolvedStateDirectory)
+        case .postgresql(let url): storeLocation = PostgresStoreOpener.location(of: url)
+        }
+        events = EventReporter(logger: logger, clock: clock, journal: options.journal, database: storeLocation)
         let status = ServiceStatus()
         self.status = status
         stateDirectory = options.resolvedStateDirectory
@@ -71,7 +72,6 @@ public final class Daemon: Sendable {
                 metadata: ["keyrot.state_dir": "\(stateDirectory)"]
             )
         }
-        let configuration = try Self.loadConfiguration(options)
         settings = LiveSettings(
             configuration: configuration,
             access: try Self.accessRules(for: configuration, options: options)
@@ -106,25 +106,38 @@ public final class Daemon: Sendable {
         }
         let masterKey = try Self.loadMasterKey(options, stateDirectory: stateDirectory, logger: logger)
 
-        let databasePath = Self.databasePath(in: stateDirectory)
         do {
-            store = try KeyStore(
-                path: databasePath,
-                sealer: MasterKeySealer(masterKey: masterKey),
-                sha3: SHA3.digest(bits:of:),
-                now: clock.now(),
-                willMigrate: { [logger] file in
-                    status.migrationStarting()
-                    logger.notice("applying schema migration", metadata: ["keyrot.migration": "\(file)"])
-                }
-            )
+            let willMigrate: @Sendable (String) -> Void = { [logger] file in
+                status.migrationStarting()
+                logger.notice("applying schema migration", metadata: ["keyrot.migration": "\(file)"])
+            }
+            switch configuration.store {
+            case .sqlite:
+                store = try SQLiteKeyStore(
+                    path: storeLocation,
+                    sealer: MasterKeySealer(masterKey: masterKey),
+                    sha3: SHA3.digest(bits:of:),
+                    now: clock.now(),
+                    willMigrate: willMigrate
+                )
+            case .postgresql(let url):
+                store = try PostgresStoreOpener.open(
+                    url: url,
+                    password: try Self.postgresPassword(options, stateDirectory: stateDirectory),
+                    masterKey: masterKey,
+                    now: clock.now(),
+                    logger: logger,
+                    willMigrate: willMigrate
+                )
+            }
             if let head = try store.history(limit: 1).last {
                 events.noteChainHead(seq: head.seq, hash: head.chainHash)
             }
             try Self.ensureWorkspaces(of: configuration, in: store, at: clock.now(), events: events)
         } catch {
             switch error {
-            case .databaseFailed, .refused, .sealingFailed: throw .storage(path: databasePath, problem: "\(error)")
+            case .databaseFailed, .refused, .sealingFailed, .databaseUnreachable:
+                throw .storage(path: storeLocation, problem: "\(error)")
             default: throw .databaseRefused(error.description)
             }
         }
@@ -147,7 +160,7 @@ public final class Daemon: Sendable {
                 clock: clock
             )
         } catch {
-            throw .storage(path: databasePath, problem: error.description)
+            throw .storage(path: storeLocation, problem: error.description)
         }
         store.observeChanges { [providers] change in
             if change.workspace.policy.provider != nil || providers.hasProvider(change.workspace.name) {
@@ -158,7 +171,7 @@ public final class Daemon: Sendable {
         logger.info(
             "keyrotd initialized",
             metadata: [
-                "keyrot.database": "\(databasePath)",
+                "keyrot.database": "\(storeLocation)",
                 "keyrot.workspaces": "\(configuration.workspaces.count) configured",
             ]
         )
@@ -312,11 +325,19 @@ public final class Daemon: Sendable {
         let rejection: String?
         do throws(DaemonError) {
             let configuration = try Self.loadConfiguration(options)
+            guard configuration.store == settings.configuration.store else {
+                throw .configuration(
+                    file: options.configurationFile ?? DaemonOptions.productionConfigurationFile,
+                    key: "[store]",
+                    problem: "names another store than the one in use (\(settings.configuration.store)); the store "
+                        + "changes only when keyrotd restarts"
+                )
+            }
             let access = try Self.accessRules(for: configuration, options: options)
             do {
                 try Self.ensureWorkspaces(of: configuration, in: store, at: clock.now(), events: events)
             } catch {
-                throw .storage(path: store.path, problem: error.description)
+                throw .storage(path: store.location, problem: error.description)
             }
             if configuration.controlLimits != settings.configuration.controlLimits {
                 logger.notice("[control] settings changed: they take effect when keyrotd restarts")
@@ -353,7 +374,7 @@ public final class Daemon: Sendable {
 
     private static func ensureWorkspaces(
         of configuration: DaemonConfiguration,
-        in store: KeyStore,
+        in store: any KeyStore,
         at now: Timestamp,
         events: EventReporter
     ) throws(StoreError) {
@@ -413,7 +434,9 @@ public final class Daemon: Sendable {
         )
     }
 
-    private static func loadConfiguration(_ options: DaemonOptions) throws(DaemonError) -> DaemonConfiguration {
+    /// The configuration `options` name: their file, the embedded default with `--dev`, the production file if it
+    /// exists, or the built-in defaults.
+    static func loadConfiguration(_ options: DaemonOptions) throws(DaemonError) -> DaemonConfiguration {
         let file: String
         if let chosen = options.configurationFile {
             file = chosen
@@ -499,6 +522,23 @@ public final class Daemon: Sendable {
             )
         }
         return try MasterKeyFile.load(path: file, kind: .credential)
+    }
+
+    /// The PostgreSQL role's password: the credential `postgres-password` (in `$CREDENTIALS_DIRECTORY`, or with
+    /// `--dev` in `<state-dir>/credentials/`), without its final newline; nil when there is none.
+    static func postgresPassword(
+        _ options: DaemonOptions,
+        stateDirectory: String
+    ) throws(StoreError) -> String? {
+        let directory =
+            options.environment["CREDENTIALS_DIRECTORY"]
+            ?? (options.development ? (stateDirectory as NSString).appendingPathComponent("credentials") : nil)
+        guard let directory else { return nil }
+        let file = directory + "/" + StoreSettings.passwordCredential
+        guard FileManager.default.fileExists(atPath: file) else { return nil }
+        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8)
+        else { throw .databaseFailed(problem: "cannot read the credential \(file)") }
+        return text.hasSuffix("\n") ? String(text.dropLast()) : text
     }
 
     /// The database in a state directory.

@@ -10,7 +10,7 @@ extension DaemonConfiguration {
     private static let intercomKeys: Set<String> = [
         "api_base", "token_credential", "platforms", "ca_file", "timeout", "sweep_every",
     ]
-    private static let topLevelKeys: Set<String> = ["defaults", "workspace", "access", "control"]
+    private static let topLevelKeys: Set<String> = ["defaults", "workspace", "access", "control", "store"]
 
     /// Parses the TOML configuration; `file` names it in errors.
     ///
@@ -57,7 +57,7 @@ extension DaemonConfiguration {
             throw .configuration(
                 file: file,
                 key: key,
-                problem: "unknown setting (expected [defaults], [workspace.NAME], [access] or [control])"
+                problem: "unknown setting (expected [defaults], [workspace.NAME], [access], [control] or [store])"
             )
         }
         let defaults = try Self.policy(root["defaults"], section: "defaults", inheriting: nil, file: file)
@@ -94,8 +94,45 @@ extension DaemonConfiguration {
             adminGroup: adminGroup,
             controlLimits: limits,
             intercom: intercom,
-            providers: providers
+            providers: providers,
+            store: try Self.store(root["store"], file: file)
         )
+    }
+
+    /// `[store] backend = "sqlite"` (the default) or `"postgresql"` with its `url`.
+    private static func store(_ value: (any TOMLValueConvertible)?, file: String) throws(DaemonError) -> StoreSettings {
+        guard let value else { return .sqlite }
+        guard let table = value.table else {
+            throw .configuration(file: file, key: "store", problem: "must be a table")
+        }
+        for key in table.keys where key != "backend" && key != "url" {
+            throw .configuration(
+                file: file,
+                key: "[store] \(key)",
+                problem: "unknown setting (expected backend or url)"
+            )
+        }
+        switch table["backend"].map({ $0.string }) ?? "sqlite" {
+        case "sqlite":
+            guard table["url"] == nil else {
+                throw .configuration(file: file, key: "[store] url", problem: "only a postgresql backend has a url")
+            }
+            return .sqlite
+        case "postgresql":
+            guard let url = table["url"]?.string else {
+                throw .configuration(
+                    file: file,
+                    key: "[store] url",
+                    problem: "a postgresql backend needs url = \"postgresql://USER@HOST:PORT/DATABASE\""
+                )
+            }
+            if let problem = PostgresStoreOpener.problem(with: url) {
+                throw .configuration(file: file, key: "[store] url", problem: problem)
+            }
+            return .postgresql(url: url)
+        default:
+            throw .configuration(file: file, key: "[store] backend", problem: "must be \"sqlite\" or \"postgresql\"")
+        }
     }
 
     private static func intercom(

@@ -14,6 +14,8 @@ public struct DaemonConfiguration: Equatable, Sendable {
     public var intercom: [WorkspaceName: IntercomSettings]
     /// `[access] providers`: `uid:N`, `uid:NAME` or `group:NAME` entries the provider agent runs as.
     public var providers: [String]
+    /// `[store]`: SQLite (the default) or PostgreSQL.
+    public var store: StoreSettings
 
     public init(
         defaults: WorkspacePolicy = .standard,
@@ -21,7 +23,8 @@ public struct DaemonConfiguration: Equatable, Sendable {
         adminGroup: String? = nil,
         controlLimits: ControlLimits = ControlLimits(),
         intercom: [WorkspaceName: IntercomSettings] = [:],
-        providers: [String] = []
+        providers: [String] = [],
+        store: StoreSettings = .sqlite
     ) {
         self.defaults = defaults
         self.workspaces = workspaces
@@ -29,6 +32,7 @@ public struct DaemonConfiguration: Equatable, Sendable {
         self.controlLimits = controlLimits
         self.intercom = intercom
         self.providers = providers
+        self.store = store
     }
 
     /// Whether any configured workspace has a provider (then `keyrotd --dev` starts the provider agent).

@@ -7,7 +7,9 @@ import NIOConcurrencyHelpers
 /// `MESSAGE_ID`, and to the log.
 ///
 /// - Important: Events that a misbehaving client or a lasting failure could repeat endlessly
-///   (`revoked_key_presented` per key, `rotation_failed` per workspace) go out at most once a minute each.
+///   (`revoked_key_presented` per key, `rotation_failed` per workspace) go out at most once a minute each, and a
+///   provider job's failures (`provider_call_failed`; an urgent job is retried every second) five times a minute,
+///   the next one saying how many were held back.
 ///   Events other than audited changes carry the audit chain's newest hash, so every journal entry can be
 ///   checked against the database.
 public final class EventReporter: Sendable {
@@ -23,10 +25,16 @@ public final class EventReporter: Sendable {
 
     /// How often a throttled event may repeat for the same subject.
     public static let repeatInterval = TimeSpan.minutes(1)
+    /// How many failures of one provider job are reported in ``repeatInterval``.
+    public static let providerFailuresPerInterval = 5
 
     private struct State {
         var head: (seq: Int64, hash: String)?
         var throttle = RepeatBudget(allowed: 1, per: EventReporter.repeatInterval)
+        var providerFailures = RepeatBudget(
+            allowed: EventReporter.providerFailuresPerInterval,
+            per: EventReporter.repeatInterval
+        )
         var journalUnreachableNoted = false
 
         /// Moves the chain head to row `seq`, unless a newer row is known already.
@@ -64,10 +72,14 @@ public final class EventReporter: Sendable {
             } else if event.auditHash == nil {
                 event.auditHash = state.head?.hash
             }
+            let subject = "\(event.kind.rawValue) \(event.workspace?.rawValue ?? "") \(event.keyID ?? "")"
             switch event.kind {
             case .revokedKeyPresented, .rotationFailed:
-                let subject = "\(event.kind.rawValue) \(event.workspace?.rawValue ?? "") \(event.keyID ?? "")"
                 return state.throttle.admit(subject, at: now) != .suppress
+            case .providerCallFailed:
+                guard case .pass(let heldBack) = state.providerFailures.admit(subject, at: now) else { return false }
+                if heldBack > 0 { event.message += " (\(heldBack) more failures before this one were not logged)" }
+                return true
             default:
                 return true
             }

@@ -13,11 +13,11 @@ import Glibc
 enum JournalAuditComparison {
     /// - Throws: ``KeyrotSystemd/SystemdError`` if the journal cannot be read, ``KeyrotStore/StoreError`` if the
     ///   database cannot.
-    static func compare(_ store: KeyStore) throws -> (hashes: Int, findings: [AuditJournalCheck.Finding]) {
+    static func compare(_ store: any KeyStore) throws -> (hashes: Int, findings: [AuditJournalCheck.Finding]) {
         // Only what keyrotd itself sent counts: `_UID` is set by journald, not by the sender, so another local user
         // cannot plant hashes that would raise false alarms.
         let entries = try JournalReader.entries(
-            matching: [(DaemonEvent.databaseField, store.path), ("_UID", "\(geteuid())")],
+            matching: [(DaemonEvent.databaseField, store.location), ("_UID", "\(geteuid())")],
             fields: ["KEYROTD_AUDIT_HASH", "KEYROTD_AUDIT_SEQ"]
         )
         let journal = entries.compactMap { entry in

@@ -62,12 +62,14 @@ public final class ProviderBoard: Sendable {
         refreshStatus()
     }
 
-    /// Every provider's workspace with the jobs due at `now`; notes that the agent asked.
+    /// Every provider's workspace with the jobs due at `now`; notes that the agent asked. The status line is
+    /// brought up to date too: its "retry in 2min" counts down between commits (sent only when it changes).
     func work(at now: Timestamp, configuration: DaemonConfiguration) -> [KeyrotAPI.ProviderWorkspace] {
         let workspaces = state.withLockedValue { state in
             state.agentSeenAt = now
             return state.workspaces.values.sorted { $0.name < $1.name }
         }
+        refreshStatus()
         return workspaces.map { workspace in
             KeyrotAPI.ProviderWorkspace(
                 workspace,

@@ -16,7 +16,7 @@ public final class RevocationBacklog: Sendable {
     /// Where pending revocations survive a restart: `$RUNTIME_DIRECTORY` (a tmpfs, `/run/keyrotd`, which has room
     /// when the state directory's disk has none); nil where there is no such directory (`--dev`).
     let file: String?
-    private let store: KeyStore
+    private let store: any KeyStore
     private let tokens: TokenService
     private let events: EventReporter
     private let status: ServiceStatus
@@ -28,7 +28,7 @@ public final class RevocationBacklog: Sendable {
 
     init(
         runtimeDirectory: String?,
-        store: KeyStore,
+        store: any KeyStore,
         tokens: TokenService,
         events: EventReporter,
         status: ServiceStatus,

@@ -1,6 +1,7 @@
 import KeyrotCore
 import KeyrotStore
 import Logging
+import NIOConcurrencyHelpers
 import NIOPosix
 import ServiceLifecycle
 
@@ -15,7 +16,7 @@ import ServiceLifecycle
 /// - Important: Every step is idempotent (the store re-checks what is due inside each transaction), so after a
 ///   crash or downtime each overdue rotation runs once. A failed step is reported (`rotation_failed`) and retried
 ///   after ``retryDelay``; the loop itself never fails. `WATCHDOG=1` goes out only from this loop and only right
-///   after ``KeyrotStore/KeyStore/checkHealth(at:pid:)`` passed, so a stuck loop or a broken store stops the
+///   after ``KeyrotCore/KeyStore/checkHealth(at:pid:)`` passed, so a stuck loop or a broken store stops the
 ///   pings and systemd restarts the service; while the store is broken no new keys are made. It returns on
 ///   graceful shutdown.
 public struct RotationService: Service {
@@ -23,8 +24,11 @@ public struct RotationService: Service {
     public static let retryDelay = TimeSpan.seconds(5)
     /// How long to sleep when nothing is scheduled at all (no workspaces).
     public static let idleDelay = TimeSpan.hours(1)
+    /// How often a keyrotd that does not run the scheduler (another host sharing the store holds its lease) asks
+    /// for the lease again: the bound on how long a dead leader's work waits, beside the server noticing it died.
+    public static let leaseRetry = TimeSpan.seconds(2)
 
-    let store: KeyStore
+    let store: any KeyStore
     let schedule: ScheduleKeeper
     let revocations: RevocationBacklog?
     let clock: any WallClock
@@ -38,6 +42,8 @@ public struct RotationService: Service {
     /// Set when the service is asked to stop: a pass under way finishes the transaction in flight and leaves the rest
     /// of its work to the next start, instead of holding up the daemon's exit.
     private let stopping = StopRequest()
+    /// Whether this keyrotd ran the schedule at the last pass (nil before the first): a change is logged.
+    private let leading = NIOLockedValueBox<Bool?>(nil)
 
     /// - Parameters:
     ///   - events: where rotations and failures are reported (by default: the log only).
@@ -48,7 +54,7 @@ public struct RotationService: Service {
     ///   - startSignal: the first pass waits for it (the daemon signals it once `READY=1` is out, so start-up reads
     ///     the whole schedule once at a time, not twice at once); nil to start at once.
     public init(
-        store: KeyStore,
+        store: any KeyStore,
         clock: any WallClock,
         actor: AuditActor,
         logger: Logger,
@@ -161,6 +167,23 @@ public struct RotationService: Service {
     private func performDueWork(at now: Timestamp, watchdog: inout Watchdog?) -> Pass {
         // A revocation in force in memory only is the most urgent write there is; not into a store known broken.
         if status.storeProblem == nil { revocations?.retryDue(at: now) }
+        let leads = store.holdsSchedulerLease()
+        if leading.withLockedValue({ was in
+            defer { was = leads }
+            return was != leads
+        }) {
+            logger.notice(
+                leads
+                    ? "this keyrotd now runs the schedule"
+                    : "this keyrotd no longer runs the schedule: another keyrotd sharing the store holds its lease"
+            )
+        }
+        guard leads else {
+            status.scheduled("following: another keyrotd sharing the store runs the schedule", failing: nil)
+            var deadline = now + Self.leaseRetry
+            if let attempt = revocations?.nextAttempt { deadline = min(deadline, max(attempt, now + .seconds(1))) }
+            return Pass(deadline: deadline)
+        }
         let due: [RotationSchedule.Action]
         do {
             due = try schedule.withSchedule { $0.takeDue(at: now) }
@@ -245,11 +268,14 @@ public struct RotationService: Service {
 
     /// Checks the store; pings if it is healthy, reports the change if its health changed.
     private func checkHealthAndPing(_ watchdog: inout Watchdog) {
+        // The next ping is due an interval after this one was due, not after the check: a commit that waited
+        // behind others (or a slow fsync), or a late wake-up, would otherwise add its wait to the gap between pings.
+        let due = min(watchdog.nextPing, .now)
         do {
             try store.checkHealth(at: clock.now(), pid: actor.pid)
-            ping(&watchdog)
+            ping(&watchdog, due: due)
         } catch {
-            watchdog.scheduleNext()
+            watchdog.scheduleNext(after: .now)
             status.unhealthy(error.description)
             let newlyBroken = !watchdog.unhealthy
             watchdog.problem = error.description
@@ -264,8 +290,8 @@ public struct RotationService: Service {
         }
     }
 
-    private func ping(_ watchdog: inout Watchdog) {
-        watchdog.scheduleNext()
+    private func ping(_ watchdog: inout Watchdog, due: ContinuousClock.Instant) {
+        watchdog.scheduleNext(after: due)
         status.healthy()
         guard watchdog.unhealthy else { return }
         watchdog.problem = nil
@@ -312,8 +338,10 @@ private struct Watchdog: Sendable {
 
     var isDue: Bool { ContinuousClock.now >= nextPing }
 
-    mutating func scheduleNext() {
-        nextPing = ContinuousClock.now + interval
+    /// The next ping an interval after `due`; after a check that took nearly that long, a tenth of one from now,
+    /// so that the scheduler's passes still get their turn between checks.
+    mutating func scheduleNext(after due: ContinuousClock.Instant) {
+        nextPing = max(due + interval, .now + interval / 10)
     }
 }
 

@@ -9,7 +9,7 @@ import NIOConcurrencyHelpers
 ///   ``replanFully()`` (a reload); every other change reaches it as one workspace's new state. A change that moves
 ///   the next deadline wakes the scheduler.
 public final class ScheduleKeeper: Sendable {
-    private let store: KeyStore
+    private let store: any KeyStore
     private let clock: any WallClock
     private let wake: WakeSignal
     /// A pthread mutex (`NIOLockedValueBox`), not `Synchronization.Mutex`, whose futex ThreadSanitizer cannot see.
@@ -32,7 +32,7 @@ public final class ScheduleKeeper: Sendable {
         }
     }
 
-    public init(store: KeyStore, clock: any WallClock, wake: WakeSignal) {
+    public init(store: any KeyStore, clock: any WallClock, wake: WakeSignal) {
         self.store = store
         self.clock = clock
         self.wake = wake

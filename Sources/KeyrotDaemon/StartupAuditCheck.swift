@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// (``JournalAuditComparison``): a chain whose end was cut off, or a database replaced by an older copy, is
 /// reported as a critical `audit_journal_mismatch` event. It never holds up start-up or shutdown.
 struct StartupAuditCheck: Service {
-    let store: KeyStore
+    let store: any KeyStore
     let events: EventReporter
     let logger: Logger
     /// Where the check runs: it reads the journal's files and the database.

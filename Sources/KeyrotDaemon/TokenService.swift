@@ -29,7 +29,7 @@ public final class TokenService: Sendable {
         let refused: Set<String>
     }
 
-    private let store: KeyStore
+    private let store: any KeyStore
     let masterKey: MasterKey
     private let cache = NIOLockedValueBox(Cache())
 
@@ -41,7 +41,7 @@ public final class TokenService: Sendable {
         var refusals: [WorkspaceName: Set<String>] = [:]
     }
 
-    public init(store: KeyStore, masterKey: MasterKey) {
+    public init(store: any KeyStore, masterKey: MasterKey) {
         self.store = store
         self.masterKey = masterKey
     }
@@ -66,7 +66,14 @@ public final class TokenService: Sendable {
             )
             if let bound = prepared.boundToRecord {
                 guard mayBlock else { throw BlockingRequired() }
-                let recorded = try store.recordTokensValid(until: bound, keyID: prepared.key.keyID, of: workspace)
+                let recorded: Bool
+                do {
+                    recorded = try store.recordTokensValid(until: bound, keyID: prepared.key.keyID, of: workspace)
+                } catch .databaseUnreachable {
+                    // A host cut off from the store several hosts share keeps signing with what it has; the bound
+                    // is bookkeeping, and no rotation of this key can be recorded from here meanwhile.
+                    recorded = true
+                }
                 guard recorded else { continue }  // rotated meanwhile: sign with the new key
             }
             return finish(prepared, at: now)

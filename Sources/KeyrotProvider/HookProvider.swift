@@ -14,16 +14,19 @@ import NIOConcurrencyHelpers
 /// - `create`: `{"workspace": W, "name": N}` → `{"id": ..., "secret": ...}`
 /// - `delete`: `{"workspace": W, "id": I}` → `{"deleted": true}` (false: it had no such secret)
 public struct HookProvider: SecretProvider {
+    /// How long a hook may run before it is killed.
     public static let timeout: Duration = .seconds(30)
 
     let executable: String
     let workspace: String
     let logger: Logger
+    let timeout: Duration
 
-    public init(executable: String, workspace: String, logger: Logger) {
+    public init(executable: String, workspace: String, logger: Logger, timeout: Duration = HookProvider.timeout) {
         self.executable = executable
         self.workspace = workspace
         self.logger = logger
+        self.timeout = timeout
     }
 
     /// `list`'s answer.
@@ -75,7 +78,9 @@ public struct HookProvider: SecretProvider {
         let input = (try? JSONEncoder().encode(request)) ?? Data()
         let result: Result<Data, ProviderCallError> = await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(returning: Self.execute(executable, command, input: input, logger: logger))
+                continuation.resume(
+                    returning: Self.execute(executable, command, input: input, timeout: timeout, logger: logger)
+                )
             }
         }
         let output = try result.get()
@@ -86,11 +91,12 @@ public struct HookProvider: SecretProvider {
     }
 
     /// Blocking: spawns the hook, feeds stdin, collects stdout (at most 1 MiB) and stderr, and waits at most
-    /// ``timeout``.
+    /// `timeout`.
     static func execute(
         _ executable: String,
         _ command: String,
         input: Data,
+        timeout: Duration,
         logger: Logger
     ) -> Result<
         Data, ProviderCallError
@@ -110,6 +116,10 @@ public struct HookProvider: SecretProvider {
         do { try process.run() } catch {
             return .failure(.rejected(status: 0, message: "hook \(executable) could not be started: \(error)"))
         }
+        // Every way out below comes after the hook has ended, so this returns at once; only it lets go of what
+        // Foundation keeps for the child (its run-loop source, the process, its pipes), which each call would
+        // otherwise leak for the agent's whole life.
+        defer { process.waitUntilExit() }
         let output = LockedData()
         let errors = LockedData()
         let readers = DispatchGroup()
@@ -126,6 +136,13 @@ public struct HookProvider: SecretProvider {
         }
         try? stdin.fileHandleForWriting.write(contentsOf: input)
         try? stdin.fileHandleForWriting.close()
+        // What the hook said on stderr goes to the journal however it ended (a hook killed for hanging most of all),
+        // its first lines only: a hook cannot flood the journal.
+        defer {
+            for line in String(decoding: errors.data, as: UTF8.self).split(whereSeparator: \.isNewline).prefix(20) {
+                logger.warning("hook: \(line.prefix(500))", metadata: ["keyrot.hook": "\(executable)"])
+            }
+        }
         let seconds = Double(timeout.components.seconds)
         if finished.wait(timeout: .now() + seconds) == .timedOut {
             kill(process.processIdentifier, SIGKILL)
@@ -140,9 +157,6 @@ public struct HookProvider: SecretProvider {
             return .failure(
                 .rejected(status: 0, message: "hook \(command) exited but something it started holds its output open")
             )
-        }
-        for line in String(decoding: errors.data, as: UTF8.self).split(whereSeparator: \.isNewline).prefix(20) {
-            logger.warning("hook: \(line.prefix(500))", metadata: ["keyrot.hook": "\(executable)"])
         }
         switch process.terminationStatus {
         case 0: return .success(output.data)

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import KeyrotCore
 import NIOCore
 import NIOHTTP1
 
@@ -109,11 +110,16 @@ public struct IntercomClient: SecretProvider {
             let response = try await http.execute(request, timeout: timeout)
             let bytes = try await response.body.collect(upTo: 1 << 20)
             if response.status.code == 429 || response.status.code >= 500 {
-                let retryAfter = response.headers.first(name: "Retry-After").flatMap { Int($0) }
+                let wait = ProviderWaitHint.wait(
+                    retryAfter: response.headers.first(name: "Retry-After"),
+                    rateLimitReset: response.headers.first(name: "X-RateLimit-Reset"),
+                    status: Int(response.status.code),
+                    at: Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970))
+                )
                 throw ProviderCallError.transient(
                     "intercom \(response.status.code)\(Self.code(in: Data(bytes.readableBytesView)).map { " \($0)" } ?? "")",
                     status: Int(response.status.code),
-                    retryAfterSeconds: retryAfter
+                    retryAfterSeconds: wait.map { Int($0.seconds) }
                 )
             }
             return (Int(response.status.code), Data(bytes.readableBytesView))

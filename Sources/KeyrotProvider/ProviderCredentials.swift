@@ -2,7 +2,8 @@ import Foundation
 
 /// Where the agent finds the provider access tokens: systemd's `$CREDENTIALS_DIRECTORY` (`LoadCredential=`), or
 /// the directory `keyrotd --dev` names. Read at each use: a token changed in the directory is used from the next call
-/// (systemd's credentials are loaded when the unit starts, so there the unit is restarted).
+/// (systemd's credentials are loaded when the unit starts, so there the unit is restarted). A missing one is a refused
+/// one: its workspace waits for a reload.
 ///
 /// A token named `intercom-acme` is the file `intercom-acme`, or `tokens_intercom-acme`: the name systemd gives the
 /// files of a directory loaded whole (`LoadCredential=tokens:/etc/keyrotd/provider-tokens`, as the unit does).

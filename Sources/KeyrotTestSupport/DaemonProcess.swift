@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
 import Glibc
@@ -10,6 +11,7 @@ import Glibc
 /// - Important: Only this process is ever signalled, by its pid; `deinit` kills it if a test forgot to.
 public final class DaemonProcess: @unchecked Sendable {
     private let process = Process()
+    private let ended = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
     /// Everything the daemon wrote to standard error.
     public let logFile: String
 
@@ -40,6 +42,8 @@ public final class DaemonProcess: @unchecked Sendable {
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
         process.standardError = process.standardOutput
+        let ended = ended
+        process.terminationHandler = { _ in ended.withLockedValue { $0 = .now } }
         try process.run()
     }
 
@@ -65,14 +69,26 @@ public final class DaemonProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
+    /// When the daemon was seen to end, by Foundation's own watch for it rather than by a test task, which may wait
+    /// for its turn on the pool's threads; nil while it runs (or for up to 5 s after it ended, if the watch is late).
+    public func endedAt() async throws -> ContinuousClock.Instant? {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            if let instant = ended.withLockedValue({ $0 }) { return instant }
+            if process.isRunning { return nil }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return nil
+    }
+
     /// Polls `condition` every 50 ms until it holds or `timeout` seconds pass; returns whether it held.
-    public static func eventually(timeout: Double, _ condition: () throws -> Bool) async throws -> Bool {
+    public static func eventually(timeout: Double, _ condition: () async throws -> Bool) async throws -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            if try condition() { return true }
+            if try await condition() { return true }
             try await Task.sleep(for: .milliseconds(50))
         }
-        return try condition()
+        return try await condition()
     }
 
     deinit {

@@ -69,6 +69,11 @@ public enum SQLiteShell {
         return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// ``query(_:database:)`` on a thread of its own, for async tests (see ``ProcessResult/runOffPool``).
+    public static func queryOffPool(_ sql: String, database path: String) async throws -> String {
+        try await onOwnThread { try query(sql, database: path) }
+    }
+
     /// Runs `sql` and returns its trimmed output, failing if the shell reports an error.
     public static func query(_ sql: String, database path: String) throws -> String {
         let result = try run(sql, database: path)

@@ -58,6 +58,17 @@ public final class SpawnedProcess: @unchecked Sendable {
         return status
     }
 
+    /// Waits for the process to exit, blocking the calling thread (never call it on Swift's cooperative pool);
+    /// returns its exit status (128 + N after signal N).
+    public func waitForExit() -> Int32 {
+        if let status { return status }
+        var raw: Int32 = 0
+        while waitpid(pid, &raw, 0) == -1, errno == EINTR {}
+        let status = raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
+        self.status = status
+        return status
+    }
+
     deinit {
         if status == nil {
             kill(pid, SIGKILL)

@@ -34,7 +34,7 @@ struct GraceVerifyBenchmark: AsyncParsableCommand, TimedRounds {
         )
         print("| --- | --- | --- | --- | --- |")
         for count in graceKeys {
-            let store = try KeyStore(
+            let store = try SQLiteKeyStore(
                 path: directory + "/grace-\(count).db",
                 sealer: MasterKeySealer(masterKey: masterKey),
                 sha3: SHA3.digest(bits:of:),

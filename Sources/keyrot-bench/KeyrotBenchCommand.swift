@@ -4,9 +4,16 @@ import ArgumentParser
 /// (``KeyrotBench``) runs, as `Benchmarks/run` calls it.
 @main
 struct KeyrotBenchCommand: AsyncParsableCommand {
+    #if PostgreSQL
+    static let postgres: [any ParsableCommand.Type] = [PostgresBenchmark.self]
+    #else
+    static let postgres: [any ParsableCommand.Type] = []
+    #endif
+
     static let configuration = CommandConfiguration(
         commandName: "keyrot-bench",
-        subcommands: [KeyrotBench.self, ScaleBenchmark.self, SteadyBenchmark.self, GraceVerifyBenchmark.self],
+        subcommands: [KeyrotBench.self, ScaleBenchmark.self, SteadyBenchmark.self, GraceVerifyBenchmark.self]
+            + postgres,
         defaultSubcommand: KeyrotBench.self
     )
 }

@@ -11,14 +11,14 @@ import KeyrotStore
 ///   no disk flush (100 000 flushed commits would take minutes here), and then copied, closed and whole, to the
 ///   state directory the daemon is started on.
 final class ScaleDatabase {
-    private var store: KeyStore?
+    private var store: SQLiteKeyStore?
     private let scratchPath: String
     private let actor = AuditActor(uid: Int64(getuid()), pid: Int64(getpid()))
 
     /// Opens (creating) the scratch database in `scratchDirectory`, sealed under `masterKey`.
     init(scratchDirectory: String, masterKey: MasterKey, now: Timestamp) throws {
         scratchPath = scratchDirectory + "/keyrotd.db"
-        store = try KeyStore(
+        store = try SQLiteKeyStore(
             path: scratchPath,
             sealer: MasterKeySealer(masterKey: masterKey),
             sha3: SHA3.digest(bits:of:),

@@ -9,6 +9,8 @@ final class SpawnedDaemon {
     let notify: NotifySocket
     /// When `posix_spawn` was called.
     let spawnedAt: ContinuousClock.Instant
+    /// The file its standard output and error go to.
+    let logPath: String?
 
     /// Starts `executable`; `watchdog` sets `WATCHDOG_USEC` as `WatchdogSec=` would.
     init(
@@ -18,13 +20,15 @@ final class SpawnedDaemon {
         socket: String,
         notifySocket: String,
         log: String,
-        watchdog: Duration?
+        watchdog: Duration?,
+        extraArguments: [String] = []
     ) throws {
         notify = try NotifySocket(path: notifySocket)
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = [
-            "--state-dir", stateDirectory, "--master-key-file", masterKeyFile, "--socket", socket,
-        ]
+        process.arguments =
+            [
+                "--state-dir", stateDirectory, "--master-key-file", masterKeyFile, "--socket", socket,
+            ] + extraArguments
         var environment = ProcessInfo.processInfo.environment
         for name in ["WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "JOURNAL_STREAM"] {
             environment[name] = nil
@@ -32,6 +36,7 @@ final class SpawnedDaemon {
         environment["NOTIFY_SOCKET"] = notifySocket
         if let watchdog { environment["WATCHDOG_USEC"] = "\(watchdog.microseconds)" }
         process.environment = environment
+        logPath = log
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process.standardOutput = output

@@ -26,12 +26,12 @@ struct Keyrotd: AsyncParsableCommand {
             RestartPreventExitStatus=78).
             """,
         version: KeyrotVersion.current,
-        subcommands: [Serve.self, Rekey.self],
+        subcommands: [Serve.self, Rekey.self, MigrateStore.self],
         defaultSubcommand: Serve.self
     )
 }
 
-/// The flags that say where a keyrotd's state and master key are, shared by the daemon and `rekey`.
+/// The flags that say where a keyrotd's state and master key are, shared by the daemon, `rekey` and `migrate-store`.
 struct StateOptions: ParsableArguments {
     @Flag(help: "Development mode: local state directory, generated master key, not for production.")
     var dev = false

@@ -9,34 +9,27 @@ struct Rekey: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Re-seal every key under a new master key, in one audited transaction (keyrotd must be stopped).",
         discussion: """
-            The current master key comes from --master-key-file, the credential 'master-key' or, with --dev, the \
-            state directory. A crash leaves the database under the old key or the new one: run the same command \
-            again to finish. Afterwards keyrotd starts only with the new key: install it where keyrotd reads its \
-            master key (with --dev this command does that itself), then destroy the old one.
+            The store is the one the configuration names: the SQLite database in the state directory, or a \
+            PostgreSQL database ([store]), which keyrotd must be stopped on every host to re-seal. The current \
+            master key comes from --master-key-file, the credential 'master-key' or, with --dev, the state \
+            directory. A crash leaves the store under the old key or the new one: run the same command again to \
+            finish. Afterwards keyrotd starts only with the new key: install it where keyrotd reads its master key \
+            (on every host of a shared store; with --dev this command does that itself), then destroy the old one.
             """
     )
 
     @OptionGroup var state: StateOptions
 
+    @Option(help: "TOML configuration file (default: embedded with --dev, else /etc/keyrotd/keyrotd.toml if present).")
+    var config: String?
+
     @Option(help: "File holding the new 32-byte master key (make one with: (umask 077 && openssl rand -out FILE 32)).")
     var newMasterKeyFile: String
 
     func run() throws {
-        if !SecretProcess.harden() {
-            FileHandle.standardError.write(Data("keyrotd: warning: cannot make the process non-dumpable\n".utf8))
-        }
-        let level = state.logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        var options = state.prepareOfflineCommand()
+        options.configurationFile = config
         let logger = Logger(label: "keyrotd")
-        let options = DaemonOptions(
-            development: state.dev,
-            stateDirectory: state.stateDir,
-            masterKeyFile: state.masterKeyFile
-        )
         let outcome: MasterKeyRotation.Outcome
         do {
             outcome = try MasterKeyRotation.run(
@@ -63,8 +56,8 @@ struct Rekey: ParsableCommand {
         } else {
             lines.append(
                 "next: install \(newMasterKeyFile) as keyrotd's master key (the file behind "
-                    + "LoadCredential=master-key:, or --master-key-file) before starting keyrotd again, then destroy "
-                    + "the old key"
+                    + "LoadCredential=master-key:, or --master-key-file)\(outcome.shared ? " on every host" : "") "
+                    + "before starting keyrotd again, then destroy the old key"
             )
         }
         print(lines.joined(separator: "\n"))

@@ -1,10 +1,14 @@
 /// What must hold of keyrotd's database at every moment a reader can see it (and after any crash): SQL that
-/// returns one row per violated invariant, so all of them empty means the database is whole.
+/// returns one row per violated invariant, so all of them empty means the database is whole. The same SQL runs on
+/// the SQLite store and the PostgreSQL store (a boolean column is compared as `CAST(… AS INTEGER)`, which reads the
+/// same in both), beside SQLite's own integrity check.
 ///
 /// The last query assumes the workspace `tick` rotates on the scheduler alone, every second.
 enum DatabaseInvariants {
+    static let sqliteIntegrity =
+        "SELECT 'integrity: ' || integrity_check FROM pragma_integrity_check WHERE integrity_check <> 'ok'"
+
     static let queries = [
-        "SELECT 'integrity: ' || integrity_check FROM pragma_integrity_check WHERE integrity_check <> 'ok'",
         "SELECT 'chain broken at ' || seq || ': ' || problem FROM audit_chain_breaks",
         """
         SELECT 'not exactly one active key: ' || w.name FROM workspaces AS w
@@ -34,14 +38,15 @@ enum DatabaseInvariants {
         """,
         """
         SELECT 'revoked in row ' || a.seq || ' but ' || k.state FROM audit_log AS a JOIN keys AS k ON k.key_id = a.key_id
-        WHERE a.event IN ('revoked', 'leak_flagged') AND (k.state <> 'revoked' OR (a.event = 'leak_flagged' AND k.leaked = 0))
+        WHERE a.event IN ('revoked', 'leak_flagged')
+        AND (k.state <> 'revoked' OR (a.event = 'leak_flagged' AND CAST(k.leaked AS INTEGER) = 0))
         """,
         """
         SELECT 'state ' || k.state || ' without its audit row: ' || k.key_id FROM keys AS k
         WHERE (k.state = 'revoked' AND NOT EXISTS (SELECT 1 FROM audit_log AS a WHERE
                 (a.key_id = k.key_id AND a.event IN ('revoked', 'leak_flagged'))
                 OR (a.previous_key_id = k.key_id AND a.event = 'emergency_rotated')))
-        OR (k.leaked = 1 AND NOT EXISTS (
+        OR (CAST(k.leaked AS INTEGER) = 1 AND NOT EXISTS (
                 SELECT 1 FROM audit_log AS a WHERE a.key_id = k.key_id AND a.event = 'leak_flagged'))
         OR (k.state = 'grace' AND NOT EXISTS (
                 SELECT 1 FROM audit_log AS a WHERE a.previous_key_id = k.key_id AND a.event = 'rotated'))
@@ -57,8 +62,10 @@ enum DatabaseInvariants {
         """,
     ]
 
-    /// All of them in one sqlite3 script, each violation as a line `V|...`.
-    static var script: String {
-        queries.map { "WITH violation(v) AS (\($0)) SELECT 'V|' || v FROM violation;" }.joined(separator: "\n")
+    /// All of them in one script for the sqlite3 shell (with SQLite's integrity check) or for psql, each violation as
+    /// a line `V|...`.
+    static func script(sqlite: Bool) -> String {
+        ((sqlite ? [sqliteIntegrity] : []) + queries)
+            .map { "WITH violation(v) AS (\($0)) SELECT 'V|' || v FROM violation;" }.joined(separator: "\n")
     }
 }

@@ -60,13 +60,15 @@ import Glibc
         #expect(denials.count + refusals.count < 100, "\(denials.count) denials and \(refusals.count) refusals logged")
         #expect(denials.count >= 1 && refusals.count >= 1, "\(log.suffix(3000))")
         #expect(lines.contains { $0.contains("keyrot.event=emergency_rotated") && $0.contains("after the flood") })
-        // Held back, and counted: each of the 20 000 denials and the refusals is either a line or in a count.
-        let counted = summaries.compactMap { line in
+        // Held back, and counted: each of the 20 000 denials and the refusals is either a line or in a count. A
+        // count is said by a summary (every minute, and at the stop) or, when the flood outlasts a minute (as it
+        // does under a sanitizer), by the peer's first line of the next minute.
+        let counted = log.split(separator: "\n").compactMap { line in
             line.split(separator: " ").first { $0.hasPrefix("keyrot.suppressed=") }.flatMap {
                 Int($0.dropFirst("keyrot.suppressed=".count))
             }
         }
-        #expect(counted.count == 2, "one count for the denials, one for the refusals")
+        #expect(!summaries.isEmpty, "what was held back at the stop is summed up")
         #expect(counted.reduce(0, +) + denials.count + refusals.count == 20000 + refusedConnections, "\(counted)")
     }
 }

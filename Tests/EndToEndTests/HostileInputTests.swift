@@ -164,7 +164,14 @@ import Glibc
     }
 
     @Test func mutatedCallsFuzz() async throws {
-        let daemon = try await KeyrotctlTests.RunningDaemon(configuration: Self.configuration)
+        try await Self.mutatedCallsFuzz(configuration: Self.configuration)
+    }
+
+    /// Mutations of well-formed calls, many of which reach the store (new workspaces with extreme policies,
+    /// revocations, histories), against a daemon with `configuration`: every reply is one the interface names, a
+    /// changed token never verifies, and the daemon stays up and bounded.
+    static func mutatedCallsFuzz(configuration: String) async throws {
+        let daemon = try await KeyrotctlTests.RunningDaemon(configuration: configuration)
         let before = try Self.residentKiB(of: daemon.process.pid)
         let token = try daemon.ctl(["sign", "acme", "--user-id", "u"]).standardOutput
             .trimmingCharacters(in: .whitespacesAndNewlines)

@@ -22,8 +22,8 @@ import Glibc
         )
     }
 
-    func shell(_ sql: String, _ directory: TemporaryDirectory) throws -> String {
-        try SQLiteShell.query(sql, database: directory.path("state/keyrotd.db"))
+    func shell(_ sql: String, _ directory: TemporaryDirectory) async throws -> String {
+        try await SQLiteShell.queryOffPool(sql, database: directory.path("state/keyrotd.db"))
     }
 
     @Test func theDevDaemonRotatesOnScheduleAndStopsCleanlyOnSIGTERM() async throws {
@@ -32,7 +32,7 @@ import Glibc
         let daemon = try DaemonProcess(arguments: arguments, logFile: directory.path("log"))
 
         let rotated = try await DaemonProcess.eventually(timeout: 20) {
-            let counts = try? shell(
+            let counts = try? await shell(
                 "SELECT (SELECT count(*) FROM rotation_history WHERE event = 'rotated') >= 3 AND "
                     + "(SELECT count(*) FROM key_status WHERE state = 'retired') >= 1",
                 directory
@@ -41,24 +41,30 @@ import Glibc
         }
         #expect(rotated, "log: \(daemon.log)")
         // Read while the daemon runs, as an auditor would.
-        #expect(try shell("SELECT count(*) FROM key_status WHERE state = 'active'", directory) == "1")
-        #expect(try shell("SELECT count(*) FROM audit_chain_breaks", directory) == "0")
+        #expect(try await shell("SELECT count(*) FROM key_status WHERE state = 'active'", directory) == "1")
+        #expect(try await shell("SELECT count(*) FROM audit_chain_breaks", directory) == "0")
         #expect(
-            try shell(
+            try await shell(
                 "SELECT count(*) FROM key_status WHERE state = 'grace' AND grace_until <= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-1 second')",
                 directory
             ) == "0"
         )
         #expect(
-            try shell("SELECT count(*) FROM key_status WHERE state = 'retired' AND grace_until > retired_at", directory)
+            try await shell(
+                "SELECT count(*) FROM key_status WHERE state = 'retired' AND grace_until > retired_at",
+                directory
+            )
                 == "0"
         )
 
-        let stopping = Date()
+        let stopping = ContinuousClock.now
         daemon.send(SIGTERM)
-        let status = try await daemon.waitForExit(timeout: Sanitizer.limit(2))
-        #expect(status == 0, "exit within \(Sanitizer.limit(2)) s after SIGTERM; log: \(daemon.log)")
-        #expect(Date().timeIntervalSince(stopping) < Sanitizer.limit(2))
+        let status = try await daemon.waitForExit(timeout: Sanitizer.limit(10))
+        #expect(status == 0, "log: \(daemon.log)")
+        // Timed by when the process ended, not by when this task next ran: beside the rest of the suite that can be
+        // seconds later (CI saw 8 s).
+        let took = try #require(try await daemon.endedAt()) - stopping
+        #expect(took < .milliseconds(Int64(Sanitizer.limit(2000))), "exited \(took) after SIGTERM; log: \(daemon.log)")
         #expect(daemon.log.contains("keyrotd stopped"))
     }
 
@@ -69,14 +75,16 @@ import Glibc
         // At least one (a slow poll, under load or a sanitizer, may see the second before it sees the first).
         #expect(
             try await DaemonProcess.eventually(timeout: 20) {
-                Int((try? shell("SELECT count(*) FROM rotation_history WHERE event = 'rotated'", directory)) ?? "") ?? 0
+                Int(
+                    (try? await shell("SELECT count(*) FROM rotation_history WHERE event = 'rotated'", directory)) ?? ""
+                ) ?? 0
                     >= 1
             }
         )
         first.send(SIGKILL)
         _ = try await first.waitForExit(timeout: 5)
         let rotationsBefore = Int(
-            try shell("SELECT count(*) FROM rotation_history WHERE event = 'rotated'", directory)
+            try await shell("SELECT count(*) FROM rotation_history WHERE event = 'rotated'", directory)
         )!
 
         // Down for more than two periods; the restarted daemon must rotate once at start, then on schedule.
@@ -85,14 +93,14 @@ import Glibc
         let second = try DaemonProcess(arguments: arguments, logFile: directory.path("log2"))
         #expect(
             try await DaemonProcess.eventually(timeout: 20) {
-                Int(try shell("SELECT count(*) FROM rotation_history WHERE event = 'rotated'", directory))!
+                Int(try await shell("SELECT count(*) FROM rotation_history WHERE event = 'rotated'", directory))!
                     >= rotationsBefore + 2
             }
         )
         second.send(SIGTERM)
         #expect(try await second.waitForExit(timeout: Sanitizer.limit(10)) == 0, "log: \(second.log)")
 
-        let rotations = try shell(
+        let rotations = try await shell(
             "SELECT seq, CAST(strftime('%s', at) AS INTEGER) FROM rotation_history WHERE event = 'rotated'",
             directory
         )
@@ -102,8 +110,8 @@ import Glibc
         #expect(afterRestart.first! - restartedAt <= 1, "the catch-up runs at start")
         // Never two rotations closer than the period: nothing ran twice.
         #expect(zip(rotations, rotations.dropFirst()).allSatisfy { $1 - $0 >= 2 }, "\(rotations)")
-        #expect(try shell("SELECT count(*) FROM keys WHERE state = 'active'", directory) == "1")
-        #expect(try shell("SELECT count(*) FROM audit_chain_breaks", directory) == "0")
+        #expect(try await shell("SELECT count(*) FROM keys WHERE state = 'active'", directory) == "1")
+        #expect(try await shell("SELECT count(*) FROM audit_chain_breaks", directory) == "0")
     }
 
     @Test func withoutAMasterKeyOutsideDevModeItExits78AndNamesTheCredential() throws {
@@ -139,14 +147,15 @@ import Glibc
         // SIGTERM in between kills the daemon by the signal (a window a sanitized build made wide enough to hit).
         #expect(
             try await DaemonProcess.eventually(timeout: 20) {
-                (try? shell("SELECT count(*) FROM workspaces", directory)) == "1" && first.log.contains(" started: ")
+                (try? await shell("SELECT count(*) FROM workspaces", directory)) == "1"
+                    && first.log.contains(" started: ")
             }
         )
         first.send(SIGTERM)
         #expect(try await first.waitForExit(timeout: Sanitizer.limit(10)) == 0, "log: \(first.log)")
-        let before = try shell("SELECT count(*) FROM audit_log", directory)
+        let before = try await shell("SELECT count(*) FROM audit_log", directory)
         // The content of every table (the file itself may change: a checkpoint moves committed WAL frames in).
-        let contentBefore = try shell(".sha3sum", directory)
+        let contentBefore = try await shell(".sha3sum", directory)
 
         try PrivateFile.write(Data(repeating: 9, count: 32), to: directory.path("other.key"))
         let result = try ProcessResult.run(
@@ -155,7 +164,7 @@ import Glibc
         )
         #expect(result.status == 78)
         #expect(result.standardError.contains("master key does not open"))
-        #expect(try shell(".sha3sum", directory) == contentBefore, "the refused start changed the database")
-        #expect(try shell("SELECT count(*) FROM audit_log", directory) == before)
+        #expect(try await shell(".sha3sum", directory) == contentBefore, "the refused start changed the database")
+        #expect(try await shell("SELECT count(*) FROM audit_log", directory) == before)
     }
 }

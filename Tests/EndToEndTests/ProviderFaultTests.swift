@@ -90,6 +90,68 @@ import Testing
         try await daemon.stop()
     }
 
+    @Test func aLeakedSecretIsGoneAtIntercomWithinTwoSecondsOfItBeingReachableAgain() async throws {
+        let daemon = try await ProviderDaemon(configuration: Self.configuration())
+        let leaked = try await ProviderRotationTests().waitForSignature(daemon).keyID
+        let name = "keyrotd acme \(leaked)"
+        try await daemon.standIn.setReachable(false)
+        let flagged = try await daemon.ctl(["flag-leak", "acme", "--key", leaked, "--reason", "pasted in a ticket"])
+        #expect(flagged.status == 0, "\(flagged)")
+
+        // Refused here at once. Intercom, unreachable, still holds it: the status line and a critical event say so.
+        #expect(try await daemon.keys().first { $0.key_id == leaked }?.verifies == false)
+        #expect(try await daemon.standIn.secrets().contains { $0.name == name })
+        let said = try await eventuallyAsync(timeout: Sanitizer.limit(5)) {
+            try await daemon.statusLine().contains("acme: intercom still accepts revoked key \(leaked)")
+        }
+        let line = try await daemon.statusLine()
+        #expect(said, "\(line)")
+        #expect(daemon.logs.contains("keyrot.event=leaked_secret_still_accepted"), "\(daemon.logs.suffix(3000))")
+
+        // Twelve seconds out of reach: the deletion is tried about every second (backing off exponentially, it would
+        // have been tried at most five times, and the next try could come up to 16 s after Intercom is back).
+        try await Task.sleep(for: .seconds(12))
+        struct Status: Decodable {
+            struct Workspace: Decodable {
+                struct Job: Decodable {
+                    var kind: String
+                    var key_id: String
+                    var attempts: Int
+                }
+                var jobs: [Job]
+            }
+            var workspaces: [Workspace]
+        }
+        let jobs =
+            try await daemon.call("ProviderStatus", #"{"workspace": "acme"}"#, returning: Status.self)?
+            .workspaces.first?.jobs ?? []
+        let attempts = jobs.first { $0.kind == "delete" && $0.key_id == leaked }?.attempts ?? 0
+        #expect(attempts >= 7, "the leaked secret's deletion was tried \(attempts) times in 12 s")
+        try await daemon.standIn.setReachable(true)
+        let gone = try await eventuallyAsync(timeout: Sanitizer.limit(2)) {
+            try await !daemon.standIn.secrets().contains { $0.name == name }
+        }
+        let providerStatus = try await daemon.ctl(["provider", "status"]).standardOutput
+        #expect(gone, "\(name) still at Intercom 2 s after it came back: \(providerStatus)")
+
+        // Then the replacement signs (its creation, failing meanwhile, backs off to 10 s at most), and the status line
+        // has nothing more to say about the leak.
+        let replaced = try await eventuallyAsync(timeout: 10 + Sanitizer.limit(10)) {
+            let signed = try await daemon.sign()
+            return signed != nil && signed?.keyID != leaked
+        }
+        #expect(replaced)
+        let cleared = try await eventuallyAsync(timeout: Sanitizer.limit(5)) {
+            try await !daemon.statusLine().contains("still accepts")
+        }
+        #expect(cleared)
+        // Tried every second, the deletion and the replacement's creation failed a dozen times each, but the journal
+        // heard of each at most five times (a minute's share), the next entry counting the rest.
+        let failures = daemon.logs.components(separatedBy: "keyrot.event=provider_call_failed").count - 1
+        #expect(failures >= 2 && failures <= 10, "\(failures) failures logged")
+        try await daemon.stop()
+    }
+
     @Test func refusedCredentialsBlockTheRotationUntilAReload() async throws {
         let daemon = try await ProviderDaemon(configuration: Self.configuration())
         let first = try await ProviderRotationTests().waitForSignature(daemon)

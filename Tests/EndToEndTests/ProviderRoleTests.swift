@@ -16,11 +16,16 @@ import Glibc
         [workspace.plain]
 
         [access]
-        providers = ["uid:65534"]
+        providers = ["uid:65534", "group:games"]
         """
 
-    /// One raw varlink call, made as `uid`; the reply as text.
-    func call(_ daemon: KeyrotctlTests.RunningDaemon, as uid: Int, _ message: String) async throws -> String {
+    /// One raw varlink call, made as `uid` (with `groups` as its supplementary groups); the reply as text.
+    func call(
+        _ daemon: KeyrotctlTests.RunningDaemon,
+        as uid: Int,
+        groups: [UInt32] = [],
+        _ message: String
+    ) async throws -> String {
         let script = """
             import socket, sys
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -37,8 +42,9 @@ import Glibc
         let result = try await ProcessResult.runOffPool(
             "setpriv",
             [
-                "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "/usr/bin/python3", "-c", script, daemon.socket,
-                message,
+                "--reuid=\(uid)", "--regid=\(uid)",
+                groups.isEmpty ? "--clear-groups" : "--groups=\(groups.map(String.init).joined(separator: ","))",
+                "/usr/bin/python3", "-c", script, daemon.socket, message,
             ]
         )
         #expect(result.status == 0, "\(result.standardError)")
@@ -70,7 +76,22 @@ import Glibc
             let reply = try await call(daemon, as: 65534, message)
             #expect(reply.contains("io.keyrotd.PermissionDenied"), "\(message): \(reply)")
         }
-        // Nobody else makes the agent's calls.
+        // A member of a providers group may make them too (and still nothing else); nobody else makes them.
+        let agentsGroup = try #require(getgrnam("games")?.pointee.gr_gid, "Debian's base group games")
+        let member = try await call(
+            daemon,
+            as: 23456,
+            groups: [agentsGroup],
+            #"{"method": "io.keyrotd.ProviderWork", "parameters": {}}"#
+        )
+        #expect(member.contains(#""workspace":"acme""#), "\(member)")
+        let memberSigns = try await call(
+            daemon,
+            as: 23456,
+            groups: [agentsGroup],
+            #"{"method": "io.keyrotd.Sign", "parameters": {"workspace": "plain", "user_id": "u"}}"#
+        )
+        #expect(memberSigns.contains("io.keyrotd.PermissionDenied"), "\(memberSigns)")
         let stranger = try await call(daemon, as: 12345, #"{"method": "io.keyrotd.ProviderWork", "parameters": {}}"#)
         #expect(stranger.contains("io.keyrotd.PermissionDenied"), "\(stranger)")
         let forged = try await call(

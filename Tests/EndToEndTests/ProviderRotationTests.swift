@@ -74,8 +74,7 @@ import Glibc
         // An emergency: the old key is refused here at once and gone at Intercom within 2 s.
         // (The key the emergency revokes is the one active when it comes: a scheduled rotation may slip in after the
         // token is signed, and then the token's key is in grace, rightly accepted still.)
-        let before = try #require(try await daemon.sign())
-        #expect(try await daemon.standIn.accepts(token: before.token))
+        let before = try #require(try await signedAndAccepted(daemon))
         let emergency = try await daemon.ctl(["--json", "rotate", "acme", "--emergency", "--reason", "test leak"])
         #expect(emergency.status == 0, "\(emergency.standardError)")
         let revoked = try #require(
@@ -90,9 +89,8 @@ import Glibc
         let jobs = try await daemon.ctl(["provider", "status", "acme"]).standardOutput
         #expect(gone, "\(revoked)'s secret still at Intercom after \(waited): \(jobs) \(daemon.logs.suffix(3000))")
         if revoked == before.keyID { #expect(try await daemon.standIn.accepts(token: before.token) == false) }
-        let after = try await waitForSignature(daemon)
+        let after = try #require(try await signedAndAccepted(daemon))
         #expect(after.keyID != revoked)
-        #expect(try await daemon.standIn.accepts(token: after.token))
 
         // The agent's command line and environment hold no secret and no token.
         let agent = try #require(ProviderCrashTests.children(of: daemon.process.pid).first, "no agent running")
@@ -142,6 +140,22 @@ import Glibc
     }
 
     /// Signs once keyrotd can (its key comes from the provider).
+    /// A token keyrotd signs, once Intercom has accepted it; nil (and an issue) if Intercom refused a token whose key
+    /// keyrotd still verifies. A refusal of a key keyrotd no longer verifies is not keyrotd's fault but the test's:
+    /// with a 3 s rotation and a 2 s grace, a test slowed down enough (sanitized, on a loaded machine) between
+    /// signing and asking sees the key rotated out and deleted at Intercom first; then it signs again.
+    func signedAndAccepted(_ daemon: ProviderDaemon) async throws -> (token: String, keyID: String)? {
+        for _ in 0..<5 {
+            let signed = try await waitForSignature(daemon)
+            if try await daemon.standIn.accepts(token: signed.token) { return signed }
+            let verifies = try await daemon.keys().first { $0.key_id == signed.keyID }?.verifies
+            #expect(verifies != true, "Intercom refused a token of \(signed.keyID), which keyrotd still verifies")
+            if verifies == true { return nil }
+        }
+        Issue.record("five tokens in a row had their keys rotated out before Intercom was asked")
+        return nil
+    }
+
     func waitForSignature(_ daemon: ProviderDaemon) async throws -> (token: String, keyID: String) {
         var signed: (token: String, keyID: String)?
         _ = try await eventuallyAsync(timeout: Sanitizer.limit(20)) {

@@ -42,7 +42,7 @@ import Glibc
             let deadline = ContinuousClock.now + .seconds(20)
             while !(stop.load(ordering: .relaxed) && snapshots >= 5) && ContinuousClock.now < deadline {
                 let output = try SQLiteShell.query(
-                    DatabaseInvariants.script
+                    DatabaseInvariants.script(sqlite: true)
                         + "SELECT count(*) FROM key_status; SELECT count(*) FROM rotation_history;",
                     database: database
                 )

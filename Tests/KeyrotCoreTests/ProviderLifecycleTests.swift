@@ -139,19 +139,33 @@ import Testing
     }
 
     @Test func failuresBackOffAndRefusedCredentialsWaitForAReload() throws {
-        var state = try Self.decide(.create(Self.intercom, reason: nil), nil).result
-        var waits: [Int64] = []
-        for attempt in 1...14 {
-            let decision = try Self.decide(
-                .providerFailed(kind: .create, keyID: "acme.1", failure: .transient("503", retryAfter: nil), jitter: 1),
-                state
-            )
-            #expect(decision.audit.isEmpty)
-            state = decision.result
-            #expect(state.pendingCreation?.attempts == attempt)
-            waits.append((state.pendingCreation!.notBefore - Fixture.t0).seconds)
+        /// The waits after 14 failures in a row of `state`'s pending creation.
+        func waits(_ state: inout WorkspaceState) throws -> [Int64] {
+            let keyID = try #require(state.pendingCreation?.keyID)
+            var waits: [Int64] = []
+            for attempt in 1...14 {
+                let decision = try Self.decide(
+                    .providerFailed(
+                        kind: .create,
+                        keyID: keyID,
+                        failure: .transient("503", retryAfter: nil),
+                        jitter: 1
+                    ),
+                    state
+                )
+                #expect(decision.audit.isEmpty)
+                state = decision.result
+                #expect(state.pendingCreation?.attempts == attempt)
+                waits.append((state.pendingCreation!.notBefore - Fixture.t0).seconds)
+            }
+            return waits
         }
-        #expect(waits == [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 3600, 3600])
+        // A manual rotation: the old key signs meanwhile, so it backs off to an hour.
+        var manual = try Self.decide(.rotate(.manual, reason: nil), try Self.running()).result
+        #expect(try waits(&manual) == [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 3600, 3600])
+        // A new workspace's first key: nothing signs until it comes, so the step stops growing at 10 s.
+        var state = try Self.decide(.create(Self.intercom, reason: nil), nil).result
+        #expect(try waits(&state) == [1, 2, 4, 8, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10])
 
         let refused = try Self.decide(
             .providerFailed(
@@ -167,6 +181,57 @@ import Testing
         let reloaded = try Self.decide(.declare(Self.intercom, reason: nil), refused.result, at: 7)
         #expect(reloaded.result.pendingCreation?.blocked == false)
         #expect(reloaded.result.pendingCreation?.isDue(at: Fixture.t0 + .seconds(7)) == true)
+    }
+
+    @Test func aLeakedSecretsDeletionIsRetriedEverySecondHoweverOftenItFailed() throws {
+        var state = try Self.decide(.rotate(.emergency, reason: "leak"), try Self.running()).result
+        #expect(state.providerJob(.delete, keyID: "acme.1")?.urgent == true)
+        var waits: [Int64] = []
+        for (attempt, retryAfter) in ([nil, nil, nil, nil, nil, nil, 30, nil] as [Int64?]).enumerated() {
+            let failure = ProviderFailure.transient("connection refused", retryAfter: retryAfter.map(TimeSpan.seconds))
+            state = try Self.decide(
+                .providerFailed(kind: .delete, keyID: "acme.1", failure: failure, jitter: 1),
+                state,
+                at: Int64(attempt) * 100
+            ).result
+            waits.append(
+                (state.providerJob(.delete, keyID: "acme.1")!.notBefore - Fixture.t0).seconds - Int64(attempt) * 100
+            )
+        }
+        // The provider's Retry-After still comes first.
+        #expect(waits == [1, 1, 1, 1, 1, 1, 31, 1])
+        #expect(state.providerJob(.delete, keyID: "acme.1")?.attempts == 8)
+
+        // A request it refuses outright is not hammered, urgent or not.
+        let rejected = try Self.decide(
+            .providerFailed(kind: .delete, keyID: "acme.1", failure: .rejected(status: 422, message: nil), jitter: 1),
+            state,
+            at: 800
+        ).result
+        #expect((rejected.providerJob(.delete, keyID: "acme.1")!.notBefore - (Fixture.t0 + .seconds(800))).seconds > 60)
+    }
+
+    @Test func aRotationActivatesOnlyAPendingKeyTheProviderHolds() throws {
+        // A secret imported without its provider id is one keyrotd cannot tie to Intercom's: tokens signed with it
+        // might be refused there, so the schedule asks Intercom for a new secret instead of activating it.
+        let unbound = try Self.decide(
+            .importKey(ImportedKey(keyID: nil, secretLength: 43, activate: false, providerSecretID: nil)),
+            try Self.running()
+        ).result
+        let scheduled = try Self.decide(.rotate(.scheduled, reason: nil), unbound, at: 100).result
+        #expect(scheduled.activeKey?.keyID == "acme.1")
+        #expect(scheduled.key(withID: "acme.2")?.state == .pending)
+        #expect(scheduled.pendingCreation?.keyID == "acme.3")
+
+        // Bound to the dashboard's secret, it is the next key.
+        let bound = try Self.decide(
+            .importKey(ImportedKey(keyID: nil, secretLength: 43, activate: false, providerSecretID: "55")),
+            try Self.running()
+        ).result
+        let rotated = try Self.decide(.rotate(.scheduled, reason: nil), bound, at: 100).result
+        #expect(rotated.activeKey?.keyID == "acme.2")
+        #expect(rotated.activeKey?.providerSecretID == "55")
+        #expect(rotated.pendingCreation == nil)
     }
 
     @Test(arguments: [

@@ -44,6 +44,44 @@ import Testing
         )
     }
 
+    @Test func theStoreIsSQLiteUnlessAPostgreSQLDatabaseIsNamed() throws {
+        #expect(try DaemonConfiguration(toml: "", file: "keyrotd.toml").store == .sqlite)
+        #expect(try DaemonConfiguration(toml: "[store]\nbackend = \"sqlite\"", file: "keyrotd.toml").store == .sqlite)
+        let url = "postgresql://keyrotd@10.0.0.5:5432/keyrotd?sslmode=require"
+        let toml = "[store]\nbackend = \"postgresql\"\nurl = \"\(url)\""
+        #if PostgreSQL
+        #expect(try DaemonConfiguration(toml: toml, file: "keyrotd.toml").store == .postgresql(url: url))
+        #else
+        #expect {
+            try DaemonConfiguration(toml: toml, file: "keyrotd.toml")
+        } throws: { error in
+            "\(error)".contains("built without PostgreSQL")
+        }
+        #endif
+    }
+
+    #if PostgreSQL
+    @Test(arguments: [
+        ("postgresql://k:secret@db/k", "must not carry a password"),
+        ("mysql://k@db/k", "postgresql://"),
+        ("postgresql://db/k", "names no user"),
+        ("postgresql://k@db", "names no database"),
+        ("postgresql://k@db/k?sslmode=maybe", "sslmode"),
+        ("postgresql://k@db/k?application_name=x", "unknown parameter"),
+    ])
+    func aBadStoreURLIsRefusedWithWhatIsWrong(url: String, problem: String) {
+        #expect {
+            try DaemonConfiguration(
+                toml: "[store]\nbackend = \"postgresql\"\nurl = \"\(url)\"",
+                file: "/etc/keyrotd/keyrotd.toml"
+            )
+        } throws: { error in
+            guard case DaemonError.configuration(_, "[store] url", let reported) = error else { return false }
+            return reported.contains(problem) && !reported.contains("secret")
+        }
+    }
+    #endif
+
     @Test func accessAndControlSettingsAreRead() throws {
         let configuration = try DaemonConfiguration(toml: Self.sample, file: "keyrotd.toml")
         #expect(configuration.adminGroup == "keyrotd-admin")
@@ -80,6 +118,10 @@ import Testing
             ("[defautls]\ngrace = \"1s\"", "defautls", "unknown setting"),
             ("workspace = 3", "workspace", "must be tables"),
             ("[workspace.acme\n", nil, "line 1"),
+            ("[store]\nbackend = \"mysql\"", "[store] backend", "must be \"sqlite\" or \"postgresql\""),
+            ("[store]\nbackend = \"postgresql\"", "[store] url", "needs url"),
+            ("[store]\nurl = \"postgresql://k@db/k\"", "[store] url", "only a postgresql backend"),
+            ("[store]\npath = \"/tmp/x.db\"", "[store] path", "unknown setting"),
         ] as [(String, String?, String)]
     )
     func aBadConfigurationNamesTheFileTheSettingAndTheProblem(toml: String, key: String?, problem: String) {

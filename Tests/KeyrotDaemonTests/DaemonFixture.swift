@@ -49,17 +49,39 @@ final class DaemonFixture: Sendable {
 
     /// Starts a `--dev` daemon on this fixture's state directory.
     func startDevelopmentDaemon(configuration: String? = nil) throws -> Daemon {
-        try Daemon(
-            options: DaemonOptions(
-                development: true,
-                stateDirectory: stateDirectory,
-                configurationFile: try configuration ?? configurationFile(),
-                environment: [:],
-                journal: .off
-            ),
-            clock: clock,
-            logger: logger
-        )
+        let configurationFile = try configuration ?? configurationFile()
+        return try Self.reopening {
+            try Daemon(
+                options: DaemonOptions(
+                    development: true,
+                    stateDirectory: stateDirectory,
+                    configurationFile: configurationFile,
+                    environment: [:],
+                    journal: .off
+                ),
+                clock: clock,
+                logger: logger
+            )
+        }
+    }
+
+    /// `start()`, tried again for up to 5 s while this very process still holds the state directory's lock. A test
+    /// that restarts keyrotd in-process has released the first daemon, which closed its lock file; but a child
+    /// process that another test spawned at that moment holds a copy of the descriptor until its exec closes it
+    /// (`O_CLOEXEC` acts at exec, not at fork), and with it the lock. (A real keyrotd's lock goes when its process
+    /// does; a lock held by another process is a failure at once.)
+    static func reopening(_ start: () throws -> Daemon) throws -> Daemon {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while true {
+            do {
+                return try start()
+            } catch DaemonError.stateDirectoryInUse(_, let holder)
+                where holder == getpid()
+                && ContinuousClock.now < deadline
+            {
+                Thread.sleep(forTimeInterval: 0.01)
+            }
+        }
     }
 
     func shell(_ sql: String) throws -> String {

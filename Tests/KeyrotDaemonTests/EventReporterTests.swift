@@ -35,6 +35,32 @@ import Testing
         #expect(logs.entries.allSatisfy { $0.level == .warning })
     }
 
+    @Test func aProviderJobFailingEverySecondIsReportedFiveTimesAMinuteAndTheRestCounted() throws {
+        let reporter = self.reporter
+        func failed(_ keyID: String) throws -> DaemonEvent {
+            DaemonEvent(
+                .providerCallFailed,
+                "intercom could not delete the secret of key \(keyID)",
+                workspace: try WorkspaceName("acme"),
+                keyID: keyID
+            )
+        }
+        for _ in 0..<60 {
+            reporter.report(try failed("acme.1"))
+            clock.advance(by: .seconds(1))
+        }
+        reporter.report(try failed("acme.2"))
+        reporter.report(try failed("acme.1"))
+        let messages = logs.entries.map(\.message.description)
+        #expect(messages.count == 7, "\(messages)")
+        #expect(messages.prefix(5).allSatisfy { $0 == "intercom could not delete the secret of key acme.1" })
+        #expect(messages[5] == "intercom could not delete the secret of key acme.2")
+        #expect(
+            messages[6]
+                == "intercom could not delete the secret of key acme.1 (55 more failures before this one were not logged)"
+        )
+    }
+
     @Test func eventsThatAreNotAuditRowsCarryTheNewestChainHash() throws {
         let reporter = self.reporter
         reporter.noteChainHead(seq: 3, hash: "c3")

@@ -17,17 +17,20 @@ import Testing
     }
 
     func start(_ fixture: DaemonFixture, runtime: String) throws -> Daemon {
-        try Daemon(
-            options: DaemonOptions(
-                development: true,
-                stateDirectory: fixture.stateDirectory,
-                configurationFile: try fixture.configurationFile("[workspace.acme]\nrotate_every = \"1h\"\n"),
-                environment: ["RUNTIME_DIRECTORY": runtime],
-                journal: .off
-            ),
-            clock: fixture.clock,
-            logger: fixture.logger
-        )
+        let configuration = try fixture.configurationFile("[workspace.acme]\nrotate_every = \"1h\"\n")
+        return try DaemonFixture.reopening {
+            try Daemon(
+                options: DaemonOptions(
+                    development: true,
+                    stateDirectory: fixture.stateDirectory,
+                    configurationFile: configuration,
+                    environment: ["RUNTIME_DIRECTORY": runtime],
+                    journal: .off
+                ),
+                clock: fixture.clock,
+                logger: fixture.logger
+            )
+        }
     }
 
     @Test func aRevocationPendingWhenKeyrotdStoppedIsInForceAtOnceAfterARestartAndThenStored() throws {

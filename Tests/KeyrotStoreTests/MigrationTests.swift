@@ -1,4 +1,5 @@
 import Foundation
+import KeyrotCore
 import KeyrotCrypto
 import KeyrotTestSupport
 import Testing

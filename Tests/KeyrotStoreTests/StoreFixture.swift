@@ -13,7 +13,7 @@ struct StoreFixture {
 
     let directory: TemporaryDirectory
     let masterKey: MasterKey
-    let store: KeyStore
+    let store: SQLiteKeyStore
 
     var databasePath: String { directory.path("keyrotd.db") }
 
@@ -25,8 +25,8 @@ struct StoreFixture {
         store = try Self.open(directory.path("keyrotd.db"), masterKey: masterKey)
     }
 
-    static func open(_ path: String, masterKey: MasterKey) throws -> KeyStore {
-        try KeyStore(
+    static func open(_ path: String, masterKey: MasterKey) throws -> SQLiteKeyStore {
+        try SQLiteKeyStore(
             path: path,
             sealer: MasterKeySealer(masterKey: masterKey),
             sha3: { bits, input in SHA3.digest(bits: bits, of: input) },

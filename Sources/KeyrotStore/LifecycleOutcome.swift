@@ -1,9 +1,0 @@
-import KeyrotCore
-
-/// What ``KeyStore/perform(_:on:at:actor:sealImported:)`` did: the lifecycle's decision as committed, the audit
-/// rows written, and the commit's place in the store's order of commits.
-public struct LifecycleOutcome: Sendable {
-    public var decision: LifecycleDecision
-    public var entries: [AuditEntry]
-    public var order: UInt64
-}

@@ -68,7 +68,9 @@ public struct HookProvider: SecretProvider {
         return answer.deleted ?? true
     }
 
-    /// Runs the hook off Swift's cooperative pool and decodes its answer.
+    /// Runs the hook on a thread of its own, off Swift's cooperative pool, and decodes its answer. (Not on Dispatch's
+    /// global queue, whose few threads other blocking work shares: in a busy process, the test suite, a hook waited
+    /// there up to 17 s before it started.)
     private func run<Answer: Decodable>(
         _ command: String,
         _ request: [String: String]
@@ -77,11 +79,11 @@ public struct HookProvider: SecretProvider {
     {
         let input = (try? JSONEncoder().encode(request)) ?? Data()
         let result: Result<Data, ProviderCallError> = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
+            Thread {
                 continuation.resume(
                     returning: Self.execute(executable, command, input: input, timeout: timeout, logger: logger)
                 )
-            }
+            }.start()
         }
         let output = try result.get()
         guard let answer = try? JSONDecoder().decode(Answer.self, from: output) else {
@@ -125,14 +127,14 @@ public struct HookProvider: SecretProvider {
         let readers = DispatchGroup()
         for (pipe, sink) in [(stdout, output), (stderr, errors)] {
             readers.enter()
-            DispatchQueue.global().async {
+            Thread {
                 while true {
                     let chunk = pipe.fileHandleForReading.availableData
                     if chunk.isEmpty { break }
                     sink.append(chunk, limit: 1 << 20)
                 }
                 readers.leave()
-            }
+            }.start()
         }
         try? stdin.fileHandleForWriting.write(contentsOf: input)
         try? stdin.fileHandleForWriting.close()

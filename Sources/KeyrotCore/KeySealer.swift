@@ -16,3 +16,26 @@ public protocol KeySealer: Sendable {
     /// Whether `sealed` is a canary sealed under this master key.
     func opensCanary(_ sealed: Data) -> Bool
 }
+
+extension KeySealer {
+    /// The sealed secret a store keeps for `key` of `workspace`: a fresh one made here, or, for an imported or
+    /// provider-made key, the one the caller sealed (`sealImported`, given the key id).
+    /// - Throws: ``StoreError/sealingFailed(_:)`` if a fresh secret cannot be sealed; what `sealImported` throws.
+    public func sealedSecret(
+        for key: NewKey,
+        of workspace: WorkspaceName,
+        imported sealImported: ((String) throws -> Data)?
+    ) throws -> Data {
+        switch key.material {
+        case .generated:
+            do {
+                return try sealNewSecret(algorithm: key.algorithm, workspace: workspace, keyID: key.keyID)
+            } catch {
+                throw StoreError.sealingFailed(String(describing: error))
+            }
+        case .imported:
+            guard let sealImported else { preconditionFailure("an import without its sealed secret") }
+            return try sealImported(key.keyID)
+        }
+    }
+}

@@ -77,18 +77,7 @@ extension PostgresKeyStore {
         case .setPolicy(let policy):
             try statements.updatePolicy(of: workspaceID, to: policy)
         case .insertKey(let key):
-            let sealed: Data
-            switch key.material {
-            case .generated:
-                do {
-                    sealed = try sealer.sealNewSecret(algorithm: key.algorithm, workspace: name, keyID: key.keyID)
-                } catch {
-                    throw StoreError.sealingFailed(String(describing: error))
-                }
-            case .imported:
-                guard let sealImported else { preconditionFailure("an import without its sealed secret") }
-                sealed = try sealImported(key.keyID)
-            }
+            let sealed = try sealer.sealedSecret(for: key, of: name, imported: sealImported)
             try statements.insertKey(key, sealed: sealed, workspaceID: workspaceID, at: now)
         case .activate(let keyID):
             try statements.updateKey(

@@ -53,15 +53,21 @@ extension ProcessResult {
 /// The plain `sqlite3` shell, as an auditor would use it.
 public enum SQLiteShell {
     /// Runs `sql` against the database at `path`; returns the result whatever the exit status.
+    ///
+    /// The shell waits up to 5 s for a lock, as README tells an auditor to: keyrotd truncates its write-ahead log
+    /// after destroying key material, and a read that starts at that instant is otherwise refused at once
+    /// ("database is locked").
     public static func run(_ sql: String, database path: String) throws -> ProcessResult {
-        try ProcessResult.run("sqlite3", [path], input: sql)
+        try ProcessResult.run("sqlite3", ["-cmd", ".timeout 5000", path], input: sql)
     }
 
     /// Runs `sql` through `popen(3)` and returns the first line of output: for use on a thread without a run
     /// loop (a ``NotifyListener`` callback), where Foundation's `Process` cannot wait.
     public static func queryOnAnyThread(_ sql: String, database path: String) -> String? {
         let quote = { (text: String) in "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
-        guard let pipe = popen("sqlite3 \(quote(path)) \(quote(sql)) 2>/dev/null", "r") else { return nil }
+        guard let pipe = popen("sqlite3 -cmd '.timeout 5000' \(quote(path)) \(quote(sql)) 2>/dev/null", "r") else {
+            return nil
+        }
         defer { pclose(pipe) }
         var line = [CChar](repeating: 0, count: 256)
         guard fgets(&line, Int32(line.count), pipe) != nil else { return nil }

@@ -58,7 +58,7 @@ import Glibc
                     "/bin/sh",
                     [
                         "-c",
-                        "(echo 'BEGIN; SELECT count(*) FROM audit_log;'; sleep 3; echo 'SELECT count(*) FROM audit_log; COMMIT;')"
+                        "(echo '.timeout 5000'; echo 'BEGIN; SELECT count(*) FROM audit_log;'; sleep 3; echo 'SELECT count(*) FROM audit_log; COMMIT;')"
                             + " | sqlite3 \"$0\"", database,
                     ]
                 )
